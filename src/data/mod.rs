@@ -1,0 +1,1 @@
+//! Dataset readers: Empathetic Dialogues, QMSum, simulated MBTI users.

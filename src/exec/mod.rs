@@ -1,0 +1,1 @@
+//! The executor: content-addressed artifact store, scheduler, run records.

@@ -1,0 +1,1 @@
+//! The `.mascot` language: parse (pest) -> AST with spans -> check -> IR.

@@ -1,0 +1,6 @@
+//! The model runtime on burn: Llama/Qwen-family decoders, loading, tokenizers, sampling,
+//! LoRA, reward head.
+
+pub mod spec;
+
+pub use spec::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
