@@ -49,8 +49,8 @@ fn changing_one_parameter_reruns_exactly_its_dependants() {
     assert_eq!(ids_of(&dry, Outcome::WouldRun), sorted(&["main/users", "main/report"]));
     let users = dry.stages.iter().find(|s| s.id == "main/users").unwrap();
     assert_eq!(users.reasons, vec!["parameter types[1] added (\"ENTJ\")"]);
-    let report = dry.stages.iter().find(|s| s.id == "main/report").unwrap();
-    assert_eq!(report.reasons, vec!["input main/users changed"]);
+    let rep = dry.stages.iter().find(|s| s.id == "main/report").unwrap();
+    assert_eq!(rep.reasons, vec!["input main/users changed"]);
 
     let r = run(&ws, &edited, &RunOptions::default());
     assert_eq!(ids_of(&r, Outcome::Executed), sorted(&["main/users", "main/report"]));
@@ -59,10 +59,9 @@ fn changing_one_parameter_reruns_exactly_its_dependants() {
     // A parameter edit that reaches one dataset stage.
     let mut plan = standard_plan("Fixture run", &["INFP", "ENTJ"]);
     plan.stages[1] = ed("main/load/negative", "negative", Some(1));
-    let rep = &plan.stages[4];
     plan.stages[4] = {
         let inputs: Vec<&mascot::plan::Stage> = plan.stages[..4].iter().collect();
-        report(&rep.id, "Fixture run", &inputs)
+        report("main/report", "Fixture run", &inputs)
     };
     let dry = run(&ws, &plan, &RunOptions { dry_run: true, ..Default::default() });
     let neg = dry.stages.iter().find(|s| s.id == "main/load/negative").unwrap();

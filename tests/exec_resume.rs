@@ -38,6 +38,7 @@ fn kill_9_at_several_points_then_rerun_completes() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let done = objects(&ws);
+        eprintln!("killed at {kill_ms} ms: {done} of 5 artifacts complete");
         if (1..5).contains(&done) {
             partial += 1;
         }
@@ -83,6 +84,7 @@ fn two_runs_on_one_store_share_the_work() {
     let va = last_json(&String::from_utf8_lossy(&a.stdout));
     let vb = last_json(&String::from_utf8_lossy(&b.stdout));
     let (ea, eb) = (ids(&va, "executed"), ids(&vb, "executed"));
+    eprintln!("first run executed {ea:?}, second executed {eb:?}");
     assert!(ea.iter().all(|id| !eb.contains(id)), "both executed a stage: {ea:?} {eb:?}");
     let mut union = ea.clone();
     union.extend(eb.clone());
