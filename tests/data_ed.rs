@@ -28,7 +28,8 @@ fn by_valence(split: &mascot::data::EdSplit) -> BTreeMap<&'static str, usize> {
 
 #[test]
 fn fixture_covers_every_valence_and_unescapes_commas() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data/empathetic_dialogues");
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data/empathetic_dialogues");
     let test = read_ed_csv(&root.join("test.csv")).unwrap();
     assert!(test.bad_rows.is_empty(), "{:?}", test.bad_rows);
     assert_eq!(test.conversations.len(), 6);
@@ -68,8 +69,16 @@ fn bad_rows_are_counted_with_file_and_line() {
     assert_eq!(split.conversations[0].turns.len(), 2);
     let bad: Vec<String> = split.bad_rows.iter().map(|b| b.to_string()).collect();
     assert_eq!(bad.len(), 2);
-    assert!(bad[0].ends_with(":3: utterance_idx `one` is not a non-negative integer"), "{}", bad[0]);
-    assert!(bad[1].contains("test.csv:4: expected 8 comma-separated fields, found 11"), "{}", bad[1]);
+    assert!(
+        bad[0].ends_with(":3: utterance_idx `one` is not a non-negative integer"),
+        "{}",
+        bad[0]
+    );
+    assert!(
+        bad[1].contains("test.csv:4: expected 8 comma-separated fields, found 11"),
+        "{}",
+        bad[1]
+    );
 }
 
 #[test]
@@ -77,14 +86,21 @@ fn real_test_split_has_2547_conversations() {
     let Some(p) = real("test.csv") else { return };
     let split = read_ed_csv(&p).unwrap();
     assert_eq!(split.rows, 10_973);
-    assert!(split.bad_rows.is_empty(), "{:?}", &split.bad_rows[..split.bad_rows.len().min(5)]);
+    assert!(
+        split.bad_rows.is_empty(),
+        "{:?}",
+        &split.bad_rows[..split.bad_rows.len().min(5)]
+    );
     assert_eq!(split.conversations.len(), 2_547);
     let v = by_valence(&split);
     assert_eq!(v["positive"], 872);
     assert_eq!(v["negative"], 1_230);
     assert_eq!(v["neutral"], 445);
-    let emotions: std::collections::BTreeSet<&str> =
-        split.conversations.iter().map(|c| c.emotion.as_str()).collect();
+    let emotions: std::collections::BTreeSet<&str> = split
+        .conversations
+        .iter()
+        .map(|c| c.emotion.as_str())
+        .collect();
     assert_eq!(emotions.len(), 32);
     let turns: usize = split.conversations.iter().map(|c| c.turns.len()).sum();
     assert_eq!(turns, 10_973);
@@ -97,5 +113,8 @@ fn real_valid_split_has_2770_conversations() {
     assert!(split.bad_rows.is_empty());
     assert_eq!(split.conversations.len(), 2_770);
     let v = by_valence(&split);
-    assert_eq!((v["positive"], v["negative"], v["neutral"]), (904, 1_381, 485));
+    assert_eq!(
+        (v["positive"], v["negative"], v["neutral"]),
+        (904, 1_381, 485)
+    );
 }

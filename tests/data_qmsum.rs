@@ -19,7 +19,10 @@ fn fixture_meetings_by_domain() {
     let m = &product.meetings[0];
     assert_eq!(m.id, "FX2001a");
     assert_eq!(m.general_queries.len(), 1);
-    assert_eq!(m.specific_queries[0].relevant_text_span, Some(vec![vec!["1".to_string(), "2".to_string()]]));
+    assert_eq!(
+        m.specific_queries[0].relevant_text_span,
+        Some(vec![vec!["1".to_string(), "2".to_string()]])
+    );
     assert_eq!(m.transcript.len(), 4);
 }
 

@@ -18,7 +18,9 @@ const ALL: [&str; 5] = [
 ];
 
 fn objects(ws: &Workspace) -> usize {
-    std::fs::read_dir(ws.store().join("objects")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(ws.store().join("objects"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -44,23 +46,41 @@ fn kill_9_at_several_points_then_rerun_completes() {
         }
         let store = ws.store();
         if store.join("objects").exists() {
-            let (code, out, _) = mascot(&["cache", "verify", "--store", store.to_str().unwrap()], &[]);
+            let (code, out, _) = mascot(
+                &["cache", "verify", "--store", store.to_str().unwrap()],
+                &[],
+            );
             assert_eq!(code, 0, "verify after kill at {kill_ms} ms: {out}");
         }
         let (code, out, err) = mascot(&["run", plan.to_str().unwrap(), "--json"], &[]);
         assert_eq!(code, 0, "{err}");
         let v = last_json(&out);
         assert_eq!(ids(&v, "cached").len(), done, "kill at {kill_ms} ms: {v}");
-        assert_eq!(ids(&v, "executed").len(), 5 - done, "kill at {kill_ms} ms: {v}");
+        assert_eq!(
+            ids(&v, "executed").len(),
+            5 - done,
+            "kill at {kill_ms} ms: {v}"
+        );
         let mut all = ids(&v, "executed");
         all.extend(ids(&v, "cached"));
         all.sort();
         assert_eq!(all, sorted(&ALL));
-        let (code, out, _) = mascot(&["cache", "verify", "--store", store.to_str().unwrap()], &[]);
+        let (code, out, _) = mascot(
+            &["cache", "verify", "--store", store.to_str().unwrap()],
+            &[],
+        );
         assert_eq!(code, 0, "{out}");
-        assert!(std::fs::read_dir(store.join("tmp")).unwrap().next().is_none());
+        assert!(
+            std::fs::read_dir(store.join("tmp"))
+                .unwrap()
+                .next()
+                .is_none()
+        );
     }
-    assert!(partial >= 1, "only {partial} kills landed mid-run; the test did not test much");
+    assert!(
+        partial >= 1,
+        "only {partial} kills landed mid-run; the test did not test much"
+    );
 }
 
 #[test]
@@ -85,12 +105,18 @@ fn two_runs_on_one_store_share_the_work() {
     let vb = last_json(&String::from_utf8_lossy(&b.stdout));
     let (ea, eb) = (ids(&va, "executed"), ids(&vb, "executed"));
     eprintln!("first run executed {ea:?}, second executed {eb:?}");
-    assert!(ea.iter().all(|id| !eb.contains(id)), "both executed a stage: {ea:?} {eb:?}");
+    assert!(
+        ea.iter().all(|id| !eb.contains(id)),
+        "both executed a stage: {ea:?} {eb:?}"
+    );
     let mut union = ea.clone();
     union.extend(eb.clone());
     union.sort();
     assert_eq!(union, sorted(&ALL));
-    let (code, out, _) = mascot(&["cache", "verify", "--store", ws.store().to_str().unwrap()], &[]);
+    let (code, out, _) = mascot(
+        &["cache", "verify", "--store", ws.store().to_str().unwrap()],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(objects(&ws), 5);
 }
@@ -120,21 +146,42 @@ fn a_corrupted_artifact_is_reported_by_verify_and_rebuilt() {
     bytes[i] = b'?';
     std::fs::write(&records, bytes).unwrap();
 
-    let (code, out, _) = mascot(&["cache", "verify", "--store", store.to_str().unwrap()], &[]);
+    let (code, out, _) = mascot(
+        &["cache", "verify", "--store", store.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(code, 1);
     let name = key.file_name().unwrap().to_str().unwrap();
-    assert!(out.contains(&format!("corrupt: {name} (main/load/positive)")), "{out}");
+    assert!(
+        out.contains(&format!("corrupt: {name} (main/load/positive)")),
+        "{out}"
+    );
     assert!(out.contains("records.jsonl"), "{out}");
 
     let (code, out, _) = mascot(&["run", plan.to_str().unwrap(), "--dry-run"], &[]);
     assert_eq!(code, 0);
-    assert!(out.lines().any(|l| l.starts_with("run") && l.contains("main/load/positive") && l.contains("artifact failed verification")), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("cached") && l.contains("main/report")), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("run")
+            && l.contains("main/load/positive")
+            && l.contains("artifact failed verification")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("cached") && l.contains("main/report")),
+        "{out}"
+    );
 
     let (code, out, err) = mascot(&["run", plan.to_str().unwrap(), "--json"], &[]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(ids(&last_json(&out), "executed"), vec!["main/load/positive"]);
-    let (code, out, _) = mascot(&["cache", "verify", "--store", store.to_str().unwrap()], &[]);
+    assert_eq!(
+        ids(&last_json(&out), "executed"),
+        vec!["main/load/positive"]
+    );
+    let (code, out, _) = mascot(
+        &["cache", "verify", "--store", store.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
 }
 
@@ -150,7 +197,10 @@ fn gc_drops_only_unreferenced_artifacts() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(objects(&ws), 7);
 
-    let (code, out, _) = mascot(&["cache", "gc", plan_path.to_str().unwrap(), "--dry-run"], &[]);
+    let (code, out, _) = mascot(
+        &["cache", "gc", plan_path.to_str().unwrap(), "--dry-run"],
+        &[],
+    );
     assert_eq!(code, 0);
     assert!(out.contains("would remove 2 artifacts"), "{out}");
     assert_eq!(objects(&ws), 7);
@@ -161,7 +211,10 @@ fn gc_drops_only_unreferenced_artifacts() {
     let (code, out, _) = mascot(&["run", plan_path.to_str().unwrap(), "--json"], &[]);
     assert_eq!(code, 0);
     assert!(ids(&last_json(&out), "executed").is_empty());
-    let (code, out, _) = mascot(&["cache", "ls", "--store", ws.store().to_str().unwrap()], &[]);
+    let (code, out, _) = mascot(
+        &["cache", "ls", "--store", ws.store().to_str().unwrap()],
+        &[],
+    );
     assert_eq!(code, 0);
     assert!(out.contains("5 artifacts"), "{out}");
     assert!(out.contains("main/users"), "{out}");
@@ -171,14 +224,26 @@ fn gc_drops_only_unreferenced_artifacts() {
 fn failing_stage_exit_code_and_json() {
     let ws = Workspace::new();
     let pos = ed("main/load/positive", "positive", None);
-    let sft = stage("main/sft", mascot::plan::StageKind::TrainSft, serde_json::json!({}), &[&pos], &[]);
+    let sft = stage(
+        "main/sft",
+        mascot::plan::StageKind::TrainSft,
+        serde_json::json!({}),
+        &[&pos],
+        &[],
+    );
     let us = users("main/users", &["INFJ"]);
     let plan = ws.write_plan(&plan(vec![pos, sft, us]));
-    let (code, out, err) = mascot(&["run", plan.to_str().unwrap(), "--json", "--keep-going"], &[]);
+    let (code, out, err) = mascot(
+        &["run", plan.to_str().unwrap(), "--json", "--keep-going"],
+        &[],
+    );
     assert_eq!(code, 1);
     let v = last_json(&out);
     assert_eq!(ids(&v, "failed"), vec!["main/sft"]);
-    assert_eq!(ids(&v, "executed"), sorted(&["main/load/positive", "main/users"]));
+    assert_eq!(
+        ids(&v, "executed"),
+        sorted(&["main/load/positive", "main/users"])
+    );
     assert!(err.contains("stage `main/sft` failed"), "{err}");
     assert!(err.contains("not executable yet"), "{err}");
 }

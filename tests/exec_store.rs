@@ -34,7 +34,12 @@ fn an_artifact_appears_whole_on_commit_and_damage_is_detected() {
     assert_eq!(manifest.files[0].size, 8);
     assert!(matches!(store.check(&key, true), ArtifactState::Valid(_)));
     assert_eq!(store.keys().unwrap(), vec![key.clone()]);
-    assert!(std::fs::read_dir(dir.path().join("tmp")).unwrap().next().is_none());
+    assert!(
+        std::fs::read_dir(dir.path().join("tmp"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
 
     // Same size, different byte: caught by the hash.
     std::fs::write(store.artifact_dir(&key).join("out.jsonl"), "{\"x\":2}\n").unwrap();
@@ -44,12 +49,17 @@ fn an_artifact_appears_whole_on_commit_and_damage_is_detected() {
     }
     // A missing file.
     std::fs::remove_file(store.artifact_dir(&key).join("sub/more.txt")).unwrap();
-    assert!(matches!(store.check(&key, false), ArtifactState::Invalid(_)));
+    assert!(matches!(
+        store.check(&key, false),
+        ArtifactState::Invalid(_)
+    ));
 
     // Rebuilding replaces the damaged artifact.
     let pending = store.begin(&key).unwrap();
     std::fs::write(pending.dir.join("out.jsonl"), "{\"x\":1}\n").unwrap();
-    store.commit(pending, &fp(&key), "t1".into(), serde_json::json!({})).unwrap();
+    store
+        .commit(pending, &fp(&key), "t1".into(), serde_json::json!({}))
+        .unwrap();
     assert!(matches!(store.check(&key, true), ArtifactState::Valid(_)));
 }
 
@@ -60,15 +70,21 @@ fn quarantine_forces_a_rebuild_until_the_next_commit() {
     let key = "b".repeat(64);
     let pending = store.begin(&key).unwrap();
     std::fs::write(pending.dir.join("f"), "1").unwrap();
-    store.commit(pending, &fp(&key), "t".into(), serde_json::json!({})).unwrap();
-    store.quarantine(&key, "file `f` does not match its blake3 hash").unwrap();
+    store
+        .commit(pending, &fp(&key), "t".into(), serde_json::json!({}))
+        .unwrap();
+    store
+        .quarantine(&key, "file `f` does not match its blake3 hash")
+        .unwrap();
     match store.check(&key, false) {
         ArtifactState::Invalid(why) => assert!(why.contains("blake3")),
         other => panic!("{other:?}"),
     }
     let pending = store.begin(&key).unwrap();
     std::fs::write(pending.dir.join("f"), "1").unwrap();
-    store.commit(pending, &fp(&key), "t".into(), serde_json::json!({})).unwrap();
+    store
+        .commit(pending, &fp(&key), "t".into(), serde_json::json!({}))
+        .unwrap();
     assert!(matches!(store.check(&key, false), ArtifactState::Valid(_)));
 }
 

@@ -147,7 +147,11 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
                 bytes += d.size;
                 println!("{verb} {} ({}, {} bytes)", d.key, d.stage_id, d.size);
             }
-            println!("{verb} {} artifacts, {bytes} bytes; kept {}", dropped.len(), keep.len());
+            println!(
+                "{verb} {} artifacts, {bytes} bytes; kept {}",
+                dropped.len(),
+                keep.len()
+            );
             0
         }
         Err(e) => super::report_error(e.into()),

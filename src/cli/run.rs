@@ -32,7 +32,9 @@ pub struct RunArgs {
 }
 
 fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Runs `mascot run`; returns the exit code.
@@ -41,7 +43,10 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
     };
-    let store_dir = args.store.clone().unwrap_or_else(|| default_store(&args.file));
+    let store_dir = args
+        .store
+        .clone()
+        .unwrap_or_else(|| default_store(&args.file));
     let store = match Store::open(&store_dir) {
         Ok(s) => s,
         Err(e) => return super::report_error(e.into()),
@@ -72,7 +77,11 @@ pub fn run(args: RunArgs) -> u8 {
             (Outcome::Cached, _) if s.reasons.is_empty() => String::new(),
             _ => s.reasons.join("; "),
         };
-        let key = s.key.as_deref().map(|k| &k[..k.len().min(12)]).unwrap_or("-");
+        let key = s
+            .key
+            .as_deref()
+            .map(|k| &k[..k.len().min(12)])
+            .unwrap_or("-");
         if why.is_empty() {
             lines.push_str(&format!("{word:<8} {:<40} {key}\n", s.id));
         } else {
@@ -84,7 +93,11 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         print!("{lines}");
     }
-    for s in report.stages.iter().filter(|s| s.outcome == Outcome::Failed) {
+    for s in report
+        .stages
+        .iter()
+        .filter(|s| s.outcome == Outcome::Failed)
+    {
         eprintln!(
             "error: stage `{}` failed: {}",
             s.id,
@@ -118,7 +131,11 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
     let base_dir = parent_dir(file);
     if file.extension().is_some_and(|e| e == "json") {
         let bytes = std::fs::read(file).map_err(|e| {
-            miette::miette!(code = "mascot::run::io", "cannot read `{}`: {e}", file.display())
+            miette::miette!(
+                code = "mascot::run::io",
+                "cannot read `{}`: {e}",
+                file.display()
+            )
         })?;
         let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
             miette::miette!(

@@ -13,7 +13,8 @@ use crate::data::error::DataError;
 use crate::data::valence::{Valence, valence_of};
 
 /// The header of the original files.
-pub const ED_HEADER: &str = "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags";
+pub const ED_HEADER: &str =
+    "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags";
 
 /// One utterance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,12 +53,19 @@ pub fn read_ed_csv(path: &Path) -> Result<EdSplit, DataError> {
     })?;
     let file = path.display().to_string();
     let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-    while lines.last().is_some_and(|l| l.iter().all(|b| b.is_ascii_whitespace())) {
+    while lines
+        .last()
+        .is_some_and(|l| l.iter().all(|b| b.is_ascii_whitespace()))
+    {
         lines.pop();
     }
     let header = lines
         .first()
-        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_string())
+        .map(|l| {
+            String::from_utf8_lossy(l)
+                .trim_end_matches('\r')
+                .to_string()
+        })
         .unwrap_or_default();
     if header != ED_HEADER {
         return Err(DataError::EdHeader {
@@ -80,7 +88,9 @@ pub fn read_ed_csv(path: &Path) -> Result<EdSplit, DataError> {
         let text = match std::str::from_utf8(raw) {
             Ok(t) => t.trim_end_matches('\r'),
             Err(e) => {
-                split.bad_rows.push(bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())));
+                split
+                    .bad_rows
+                    .push(bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())));
                 continue;
             }
         };
@@ -137,10 +147,12 @@ fn parse_row(text: &str) -> Result<Row, String> {
     if conv_id.is_empty() {
         return Err("empty conv_id".into());
     }
-    let utterance_idx: u32 = fields[1]
-        .trim()
-        .parse()
-        .map_err(|_| format!("utterance_idx `{}` is not a non-negative integer", fields[1]))?;
+    let utterance_idx: u32 = fields[1].trim().parse().map_err(|_| {
+        format!(
+            "utterance_idx `{}` is not a non-negative integer",
+            fields[1]
+        )
+    })?;
     let emotion = fields[2].trim();
     let valence = valence_of(emotion).ok_or_else(|| {
         format!("emotion label `{emotion}` is not one of the 32 labels of Table 4")

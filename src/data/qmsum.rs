@@ -134,8 +134,18 @@ fn domain_of(root: &Path, split: &str, file: &Path) -> String {
     let Some(name) = file.file_name() else {
         return "unknown".into();
     };
-    for d in [QmsumDomain::Academic, QmsumDomain::Committee, QmsumDomain::Product] {
-        if root.join("data").join(domain_dir(d)).join(split).join(name).is_file() {
+    for d in [
+        QmsumDomain::Academic,
+        QmsumDomain::Committee,
+        QmsumDomain::Product,
+    ] {
+        if root
+            .join("data")
+            .join(domain_dir(d))
+            .join(split)
+            .join(name)
+            .is_file()
+        {
             return domain_dir(d).to_string();
         }
     }

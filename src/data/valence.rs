@@ -81,7 +81,12 @@ mod tests {
 
     #[test]
     fn table_4_has_32_distinct_labels() {
-        let mut all: Vec<&str> = POSITIVE.iter().chain(&NEGATIVE).chain(&NEUTRAL).copied().collect();
+        let mut all: Vec<&str> = POSITIVE
+            .iter()
+            .chain(&NEGATIVE)
+            .chain(&NEUTRAL)
+            .copied()
+            .collect();
         all.sort();
         all.dedup();
         assert_eq!(all.len(), 32);

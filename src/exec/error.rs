@@ -41,7 +41,10 @@ pub enum ExecError {
 }
 
 /// Shorthand for an I/O error on a path.
-pub fn io_err(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ExecError {
+pub fn io_err(
+    action: &'static str,
+    path: impl Into<PathBuf>,
+) -> impl FnOnce(std::io::Error) -> ExecError {
     let path = path.into();
     move |source| ExecError::Io {
         action,

@@ -65,12 +65,14 @@ pub fn fingerprint(
     let mut external = Vec::with_capacity(stage.external.len());
     for ext in &stage.external {
         let full = base_dir.join(&ext.path);
-        let blake3 = hashes.content_hash(&full).map_err(|source| ExecError::External {
-            stage: stage.id.clone(),
-            role: ext.role.clone(),
-            path: full.clone(),
-            source,
-        })?;
+        let blake3 = hashes
+            .content_hash(&full)
+            .map_err(|source| ExecError::External {
+                stage: stage.id.clone(),
+                role: ext.role.clone(),
+                path: full.clone(),
+                source,
+            })?;
         external.push(HashedExternal {
             role: ext.role.clone(),
             path: ext.path.to_string_lossy().replace('\\', "/"),
@@ -110,7 +112,12 @@ pub fn exec_key(fp: &Fingerprint) -> String {
     };
     field("plan_key", fp.plan_key.as_bytes());
     field("kind", fp.kind.as_bytes());
-    field("params", serde_json::to_string(&fp.params).unwrap_or_default().as_bytes());
+    field(
+        "params",
+        serde_json::to_string(&fp.params)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     for ext in &fp.external {
         field("external.role", ext.role.as_bytes());
         field("external.path", ext.path.as_bytes());

@@ -23,7 +23,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExecError> {
         .tempfile_in(dir)
         .map_err(io_err("create a temporary file in", dir))?;
     tmp.write_all(bytes).map_err(io_err("write", tmp.path()))?;
-    tmp.as_file().sync_all().map_err(io_err("fsync", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("fsync", tmp.path()))?;
     tmp.persist(path).map_err(|e| ExecError::Io {
         action: "rename into place",
         path: path.to_path_buf(),
@@ -85,7 +87,10 @@ pub fn sync_tree(dir: &Path) -> Result<(), ExecError> {
 pub fn hash_file(path: &Path) -> Result<(String, u64), ExecError> {
     let mut hasher = blake3::Hasher::new();
     let file = File::open(path).map_err(io_err("open", path))?;
-    let size = std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, file), &mut hasher)
-        .map_err(io_err("read", path))?;
+    let size = std::io::copy(
+        &mut std::io::BufReader::with_capacity(1 << 20, file),
+        &mut hasher,
+    )
+    .map_err(io_err("read", path))?;
     Ok((hasher.finalize().to_hex().to_string(), size))
 }

@@ -37,7 +37,11 @@ pub struct Dropped {
 
 /// Removes (or with `dry_run` lists) every artifact not in `keep`. Artifacts some run is
 /// building right now (key locked) are left alone.
-pub fn gc(store: &Store, keep: &BTreeSet<String>, dry_run: bool) -> Result<Vec<Dropped>, ExecError> {
+pub fn gc(
+    store: &Store,
+    keep: &BTreeSet<String>,
+    dry_run: bool,
+) -> Result<Vec<Dropped>, ExecError> {
     let mut dropped = Vec::new();
     for key in store.keys()? {
         if keep.contains(&key) {

@@ -80,7 +80,10 @@ impl HashCache {
     fn file_hash(&self, path: &Path) -> Result<String, std::io::Error> {
         let meta = std::fs::metadata(path)?;
         let mtime = meta.modified()?;
-        let mtime_ns = mtime.duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let mtime_ns = mtime
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         let key = std::path::absolute(path)?.to_string_lossy().into_owned();
         {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -137,7 +140,12 @@ mod tests {
         let file = dir.path().join("a.txt");
         std::fs::write(&file, "hello").unwrap();
         let old = SystemTime::now() - Duration::from_secs(60);
-        std::fs::File::options().write(true).open(&file).unwrap().set_modified(old).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         let cache = HashCache::load(&dir.path().join("cache.json"));
         let h1 = cache.content_hash(&file).unwrap();
         assert_eq!(cache.len(), 1);

@@ -121,7 +121,8 @@ impl StageProgress for StageBar<'_> {
         let decile = done * 10 / total;
         let shown = self.shown_decile.fetch_max(decile, Ordering::Relaxed);
         if decile > shown {
-            self.reporter.line(&format!("[{}] {done}/{total} items", self.id));
+            self.reporter
+                .line(&format!("[{}] {done}/{total} items", self.id));
         }
     }
 

@@ -137,7 +137,10 @@ pub fn run_plan(
     } else {
         Some(RecordDir::create(&store.runs_dir(), plan)?)
     };
-    let reporter = Reporter::new(opts.progress, record_dir.as_ref().map(|r| r.log_path()).as_deref());
+    let reporter = Reporter::new(
+        opts.progress,
+        record_dir.as_ref().map(|r| r.log_path()).as_deref(),
+    );
 
     // Decide what is cached.
     let mut records: Vec<Option<StageRecord>> = vec![None; selected.len()];
@@ -161,7 +164,11 @@ pub fn run_plan(
                 }
                 let rec = StageRecord {
                     key: Some(fp.key.clone()),
-                    outcome: if cached { Outcome::Cached } else { Outcome::WouldRun },
+                    outcome: if cached {
+                        Outcome::Cached
+                    } else {
+                        Outcome::WouldRun
+                    },
                     reasons,
                     ..base
                 };
@@ -214,7 +221,16 @@ pub fn run_plan(
     }
 
     if !opts.dry_run {
-        execute(&selected, &keyed, &exec_keys, base_dir, store, opts, &reporter, &mut records)?;
+        execute(
+            &selected,
+            &keyed,
+            &exec_keys,
+            base_dir,
+            store,
+            opts,
+            &reporter,
+            &mut records,
+        )?;
     }
 
     let stages: Vec<StageRecord> = records.into_iter().flatten().collect();
@@ -266,8 +282,14 @@ fn execute(
                     continue;
                 }
                 let stage = selected[i];
-                if let Some(unknown) = stage.inputs.iter().find(|i| !index.contains_key(i.as_str())) {
-                    let err = format!("input `{unknown}` is not a stage of the plan (or of the selected variants)");
+                if let Some(unknown) = stage
+                    .inputs
+                    .iter()
+                    .find(|i| !index.contains_key(i.as_str()))
+                {
+                    let err = format!(
+                        "input `{unknown}` is not a stage of the plan (or of the selected variants)"
+                    );
                     reporter.line(&format!("[{}] FAILED: {err}", stage.id));
                     let mut rec = skipped(stage, keyed_key(&keyed[i]), String::new());
                     rec.outcome = Outcome::Failed;
@@ -309,7 +331,9 @@ fn execute(
                 let tx = tx.clone();
                 let reasons = records_reasons(store, fp, stage);
                 scope.spawn(move |_| {
-                    let rec = run_one(stage, fp, reasons, exec_keys, selected, base_dir, store, reporter);
+                    let rec = run_one(
+                        stage, fp, reasons, exec_keys, selected, base_dir, store, reporter,
+                    );
                     let _ = tx.send((i, rec));
                 });
             }
@@ -382,14 +406,26 @@ fn run_one(
         error: None,
         seconds: 0.0,
     };
-    let result = build(stage, fp, exec_keys, selected, base_dir, store, reporter, &rec.reasons);
+    let result = build(
+        stage,
+        fp,
+        exec_keys,
+        selected,
+        base_dir,
+        store,
+        reporter,
+        &rec.reasons,
+    );
     rec.seconds = t0.elapsed().as_secs_f64();
     match result {
         Ok(outcome) => {
             rec.outcome = outcome;
             if outcome == Outcome::Cached {
                 rec.reasons = vec!["built by a concurrent run while this one waited for it".into()];
-                reporter.line(&format!("[{}] cached (built by a concurrent run)", stage.id));
+                reporter.line(&format!(
+                    "[{}] cached (built by a concurrent run)",
+                    stage.id
+                ));
             } else {
                 reporter.line(&format!("[{}] done in {:.2}s", stage.id, rec.seconds));
             }
@@ -467,7 +503,10 @@ fn build(
             return Err(format!("internal error (stage panicked): {msg}"));
         }
     };
-    if let Some(ms) = std::env::var(TEST_DELAY_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(ms) = std::env::var(TEST_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         std::thread::sleep(Duration::from_millis(ms));
     }
     store
@@ -494,5 +533,7 @@ pub fn render(err: &miette::Report) -> String {
 }
 
 fn short(key: &Option<String>) -> String {
-    key.as_deref().map(|k| k[..k.len().min(12)].to_string()).unwrap_or_default()
+    key.as_deref()
+        .map(|k| k[..k.len().min(12)].to_string())
+        .unwrap_or_default()
 }

@@ -24,7 +24,11 @@ pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p 
                 .unwrap_or_default();
             return Err(ExecError::UnknownVariant {
                 name: name.clone(),
-                help: format!("{closest}variants of `{}`: {}", plan.experiment, known.join(", ")),
+                help: format!(
+                    "{closest}variants of `{}`: {}",
+                    plan.experiment,
+                    known.join(", ")
+                ),
             });
         };
         wanted.extend(v.stages.iter().map(String::as_str));
@@ -41,5 +45,9 @@ pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p 
             }
         }
     }
-    Ok(plan.stages.iter().filter(|s| wanted.contains(s.id.as_str())).collect())
+    Ok(plan
+        .stages
+        .iter()
+        .filter(|s| wanted.contains(s.id.as_str()))
+        .collect())
 }

@@ -51,7 +51,15 @@ pub struct PendingArtifact {
 impl Store {
     /// Opens (creating if needed) the store at `root`.
     pub fn open(root: &Path) -> Result<Store, ExecError> {
-        for sub in ["objects", "tmp", "locks", "last", "quarantine", "runs", "trash"] {
+        for sub in [
+            "objects",
+            "tmp",
+            "locks",
+            "last",
+            "quarantine",
+            "runs",
+            "trash",
+        ] {
             let d = root.join(sub);
             std::fs::create_dir_all(&d).map_err(io_err("create directory", &d))?;
         }

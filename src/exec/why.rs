@@ -13,7 +13,11 @@ const SHOWN: usize = 60;
 
 /// The reasons a stage with fingerprint `now` is not reused, given what the store holds for
 /// its key and the last fingerprint of its id. Empty when the artifact is valid.
-pub fn miss_reasons(now: &Fingerprint, state: &ArtifactState, last: Option<&Fingerprint>) -> Vec<String> {
+pub fn miss_reasons(
+    now: &Fingerprint,
+    state: &ArtifactState,
+    last: Option<&Fingerprint>,
+) -> Vec<String> {
     match state {
         ArtifactState::Valid(_) => return Vec::new(),
         ArtifactState::Invalid(why) => return vec![format!("artifact failed verification: {why}")],
@@ -33,7 +37,10 @@ pub fn miss_reasons(now: &Fingerprint, state: &ArtifactState, last: Option<&Fing
         ));
     }
     if last.kind != now.kind {
-        reasons.push(format!("stage kind changed from {} to {}", last.kind, now.kind));
+        reasons.push(format!(
+            "stage kind changed from {} to {}",
+            last.kind, now.kind
+        ));
     }
     reasons.extend(param_changes(&last.params, &now.params));
     let old_ext: BTreeMap<(&str, &str), &str> = last
@@ -100,7 +107,11 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
     match v {
         Value::Object(map) if !map.is_empty() => {
             for (k, v) in map {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&p, v, out);
             }
         }
@@ -110,7 +121,14 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
             }
         }
         _ => {
-            out.insert(if prefix.is_empty() { "(all)".into() } else { prefix.to_string() }, v.clone());
+            out.insert(
+                if prefix.is_empty() {
+                    "(all)".into()
+                } else {
+                    prefix.to_string()
+                },
+                v.clone(),
+            );
         }
     }
 }
@@ -153,8 +171,20 @@ mod tests {
 
     #[test]
     fn names_each_change() {
-        let last = fp("k1", json!({"k": 4, "model": {"seed": 1}}), "h1", "i1", "0.1");
-        let now = fp("k2", json!({"k": 2, "model": {"seed": 1}, "limit": 3}), "h2", "i2", "0.2");
+        let last = fp(
+            "k1",
+            json!({"k": 4, "model": {"seed": 1}}),
+            "h1",
+            "i1",
+            "0.1",
+        );
+        let now = fp(
+            "k2",
+            json!({"k": 2, "model": {"seed": 1}, "limit": 3}),
+            "h2",
+            "i2",
+            "0.2",
+        );
         let r = miss_reasons(&now, &ArtifactState::Missing, Some(&last));
         assert_eq!(
             r,
@@ -168,7 +198,11 @@ mod tests {
         );
         let first = miss_reasons(&now, &ArtifactState::Missing, None);
         assert_eq!(first, vec!["no artifact (first run of this stage)"]);
-        let bad = miss_reasons(&now, &ArtifactState::Invalid("file `x` differs".into()), Some(&last));
+        let bad = miss_reasons(
+            &now,
+            &ArtifactState::Invalid("file `x` differs".into()),
+            Some(&last),
+        );
         assert_eq!(bad, vec!["artifact failed verification: file `x` differs"]);
     }
 }

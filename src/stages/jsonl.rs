@@ -8,7 +8,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Writes one JSON value per line.
-pub fn write_jsonl<T: Serialize>(path: &Path, items: impl IntoIterator<Item = T>) -> miette::Result<usize> {
+pub fn write_jsonl<T: Serialize>(
+    path: &Path,
+    items: impl IntoIterator<Item = T>,
+) -> miette::Result<usize> {
     let file = std::fs::File::create(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create `{}`", path.display()))?;

@@ -35,7 +35,13 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             split,
             subset,
             limit,
-        } => load_ed(ctx, &ctx.resolve(&path).join(format!("{split}.csv")), &split, subset, limit),
+        } => load_ed(
+            ctx,
+            &ctx.resolve(&path).join(format!("{split}.csv")),
+            &split,
+            subset,
+            limit,
+        ),
         LoadDatasetParams::Qmsum {
             path,
             split,
@@ -132,7 +138,11 @@ fn load_qmsum(
     limit: Option<usize>,
 ) -> miette::Result<StageOutput> {
     let data = read_qmsum(root, split, domain)?;
-    let chosen: Vec<_> = data.meetings.iter().take(limit.unwrap_or(usize::MAX)).collect();
+    let chosen: Vec<_> = data
+        .meetings
+        .iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
     ctx.progress.set_total(chosen.len() as u64);
     let mut by_domain: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut general, mut specific, mut turns) = (0usize, 0usize, 0usize);

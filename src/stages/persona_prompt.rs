@@ -21,7 +21,10 @@ pub fn persona_system_prompt(p: &Persona) -> String {
             ex.response.trim()
         ));
     }
-    s.push_str(&format!("\nStay in character as {} and reply to the user.", p.name));
+    s.push_str(&format!(
+        "\nStay in character as {} and reply to the user.",
+        p.name
+    ));
     s
 }
 
@@ -43,7 +46,14 @@ mod tests {
             }],
         };
         let s = persona_system_prompt(&p);
-        for part in ["The Anchor", "Validates feelings.", "warm, steady", "Short sentences.", "I failed my exam.", "That sounds painful."] {
+        for part in [
+            "The Anchor",
+            "Validates feelings.",
+            "warm, steady",
+            "Short sentences.",
+            "I failed my exam.",
+            "That sounds painful.",
+        ] {
             assert!(s.contains(part), "{part} missing from {s}");
         }
     }

@@ -42,7 +42,11 @@ pub struct Sampled {
 
 /// A chat model that samples one response per conversation.
 pub trait ResponseSampler {
-    fn sample(&self, conversations: &[Vec<Message>], decoding: &Decoding) -> miette::Result<Vec<Sampled>>;
+    fn sample(
+        &self,
+        conversations: &[Vec<Message>],
+        decoding: &Decoding,
+    ) -> miette::Result<Vec<Sampled>>;
 }
 
 /// One line of `candidates.jsonl`.
@@ -198,4 +202,3 @@ fn batch_seed(seed: u64, b: usize) -> u64 {
     let h = blake3::hash(format!("{seed}/{b}").as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
 }
-

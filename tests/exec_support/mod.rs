@@ -63,7 +63,13 @@ fn plan_key(kind: StageKind, params: &Value, inputs: &[&Stage]) -> ContentKey {
     ContentKey(h.finalize().to_hex().to_string())
 }
 
-pub fn stage(id: &str, kind: StageKind, params: Value, inputs: &[&Stage], external: &[(&str, &str)]) -> Stage {
+pub fn stage(
+    id: &str,
+    kind: StageKind,
+    params: Value,
+    inputs: &[&Stage],
+    external: &[(&str, &str)],
+) -> Stage {
     Stage {
         id: id.into(),
         kind,
@@ -102,7 +108,13 @@ pub fn qmsum(id: &str, domain: &str) -> Stage {
 }
 
 pub fn users(id: &str, types: &[&str]) -> Stage {
-    stage(id, StageKind::SimulatedUsers, json!({"types": types}), &[], &[])
+    stage(
+        id,
+        StageKind::SimulatedUsers,
+        json!({"types": types}),
+        &[],
+        &[],
+    )
 }
 
 pub fn report(id: &str, title: &str, inputs: &[&Stage]) -> Stage {
@@ -156,7 +168,11 @@ pub fn mascot(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
 
 /// The last line of stdout as the `--json` object.
 pub fn last_json(stdout: &str) -> Value {
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or("{}");
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or("{}");
     serde_json::from_str(line).unwrap()
 }
 
