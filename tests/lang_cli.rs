@@ -29,11 +29,14 @@ fn check_accepts_every_experiment() {
 #[test]
 fn check_on_garbage_and_invalid_utf8_exits_1_not_101() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[u8]); 4] = [
+    let deep = [b'['; 100_000];
+    let cases: [(&str, &[u8]); 5] = [
         ("utf8.mascot", b"experiment \"x\" {}\n\xff\xfe\x00garbage"),
         ("garbage.mascot", b"}}}{{{ ))) \"\\"),
         ("nul.mascot", b"\x00\x00\x00"),
         ("deep.mascot", &[b'['; 64]),
+        // Regression: 100k nested brackets overflowed the parser's stack.
+        ("very_deep.mascot", &deep),
     ];
     for (name, bytes) in cases {
         let p = dir.path().join(name);

@@ -22,10 +22,30 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// Largest source file read (imports included): 8 MiB.
+pub const MAX_SOURCE_BYTES: u64 = 8 << 20;
+
+/// Reads a source file, refusing anything larger than [`MAX_SOURCE_BYTES`] (a device or a
+/// huge file named by mistake).
+fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            MAX_SOURCE_BYTES >> 20
+        )));
+    }
+    Ok(out)
+}
+
 /// Reads `path` from disk and loads it with its imports.
 pub fn load_file(path: &Path) -> Loaded {
     let display = path.to_string_lossy().replace('\\', "/");
-    match std::fs::read(path) {
+    match read_source(path) {
         Ok(bytes) => load_bytes(path, &display, &bytes),
         Err(e) => {
             let mut loaded = Loaded::default();
@@ -198,7 +218,7 @@ impl Loader {
             self.loaded.imports[from.0 as usize].push((existing, span));
             return;
         }
-        let bytes = std::fs::read(&target);
+        let bytes = read_source(&target);
         if let Some(id) = self.visit(target, display, rel_dir, bytes, Some(span)) {
             self.loaded.imports[from.0 as usize].push((id, span));
         }

@@ -13,6 +13,9 @@ use crate::lang::span::{FileId, Span, Spanned};
 /// Parses one file. A file with a syntax error yields that error only (pest stops at the
 /// first one).
 pub fn parse(source: &str, file: FileId) -> Result<Ast, Diagnostics> {
+    if let Some(d) = too_deep(source, file) {
+        return Err(Diagnostics(vec![d]));
+    }
     match MascotParser::parse(Rule::file, source) {
         Ok(mut pairs) => {
             let file_pair = pairs.next().expect("the file rule always yields one pair");
@@ -123,6 +126,52 @@ const TOP_LEVEL: &[&str] = &[
     "variant",
     "sweep",
 ];
+
+/// Deepest bracket nesting accepted; parsing, checking and formatting recurse on it.
+pub const MAX_NESTING: usize = 64;
+
+/// Rejects absurd nesting before the recursive-descent parser sees it.
+fn too_deep(source: &str, file: FileId) -> Option<Diagnostic> {
+    let b = source.as_bytes();
+    let (mut depth, mut in_str, mut in_comment, mut i) = (0usize, false, false, 0);
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            in_comment = false;
+            in_str = false;
+        } else if in_comment {
+        } else if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            in_comment = true;
+        } else if matches!(c, b'(' | b'[' | b'{') {
+            depth += 1;
+            if depth > MAX_NESTING {
+                return Some(
+                    Diagnostic::error(
+                        "E002",
+                        Span::new(file, i, i + 1),
+                        format!("brackets nest deeper than {MAX_NESTING} levels"),
+                    )
+                    .label("too deep")
+                    .help(
+                        "flatten the value; no construct of the language needs this much nesting",
+                    ),
+                );
+            }
+        } else if matches!(c, b')' | b']' | b'}') {
+            depth = depth.saturating_sub(1);
+        }
+        i += 1;
+    }
+    None
+}
 
 /// A help line for the most common syntax mistakes.
 fn syntax_help(source: &str, pos: usize) -> String {
