@@ -36,6 +36,7 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
     };
     let mut plan_variants = Vec::new();
     let mut report_inputs: Vec<NodeIndex> = Vec::new();
+    let mut report_seen: std::collections::HashSet<NodeIndex> = std::collections::HashSet::new();
     let mut report_variants = Vec::new();
     let mut report_title: Option<String> = None;
     let mut report_first: Option<String> = None;
@@ -43,7 +44,7 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
         let nodes = b.variant(&v.name, &v.pipeline);
         if let Some(r) = v.pipeline.stage(StageKind::Report) {
             for n in terminal(&b.graph, &nodes) {
-                if !report_inputs.contains(&n) {
+                if report_seen.insert(n) {
                     report_inputs.push(n);
                 }
             }
@@ -147,7 +148,8 @@ impl Builder<'_> {
         let refs: Vec<&ContentKey> = input_keys.iter().collect();
         let key = content_key(kind, &params, &external, &refs);
         if let Some(&n) = self.by_key.get(&key) {
-            if !self.graph[n].variants.iter().any(|v| v == variant) {
+            // Variants are built one after the other: the current one, if present, is last.
+            if self.graph[n].variants.last().map(String::as_str) != Some(variant) {
                 self.graph[n].variants.push(variant.to_string());
             }
             return n;
