@@ -12,6 +12,8 @@ use super::decoder::Decoder;
 use super::device::parse_device;
 use super::error::ModelError;
 use super::generation::{Generation, generate};
+use super::gguf::GgufFile;
+use super::gguf_source::{gguf_decoder_config, gguf_tokenizer};
 use super::hf_config::read_hf_config;
 use super::hf_tokenizer::read_hf_tokenizer;
 use super::logprobs::{CompletionLogprobs, completion_logprobs};
@@ -118,11 +120,19 @@ impl LoadedModel {
         })
     }
 
-    /// A llama.cpp GGUF file.
-    pub fn from_gguf(path: &Path, _device: Device) -> Result<Self, ModelError> {
-        Err(ModelError::Unsupported {
-            what: format!("`{}`", path.display()),
-            reason: "GGUF loading is not wired in yet".into(),
+    /// A llama.cpp GGUF file (tensors dequantised to f32 on load).
+    pub fn from_gguf(path: &Path, device: Device) -> Result<Self, ModelError> {
+        let file = GgufFile::open(path)?;
+        let config = gguf_decoder_config(&file)?;
+        let decoder = load_decoder(&config, &file, &device)?;
+        let (tokenizer, chat_template) = gguf_tokenizer(&file)?;
+        Ok(Self {
+            decoder,
+            config,
+            tokenizer,
+            chat_template,
+            device,
+            lora: None,
         })
     }
 
