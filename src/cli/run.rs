@@ -149,10 +149,18 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
         })?;
         return Ok((plan, base_dir));
     }
-    Err(miette::miette!(
-        code = "mascot::run::compiler",
-        help = "pass a compiled plan (`.json`) instead",
-        "cannot compile `{}`: the .mascot compiler is not part of this build yet",
-        file.display()
-    ))
+    let compiled = crate::plan::compile_file(file);
+    let rendered = compiled.render();
+    if !rendered.is_empty() {
+        eprint!("{rendered}");
+    }
+    match compiled.plan {
+        Ok(plan) => Ok((plan, base_dir)),
+        Err(_) => Err(miette::miette!(
+            code = "mascot::run::compile",
+            help = "fix the errors above (`mascot check FILE` shows them too)",
+            "cannot compile `{}`",
+            file.display()
+        )),
+    }
 }

@@ -122,7 +122,8 @@ fn load_ed(
     });
     write_json(&ctx.out_dir.join("stats.json"), &summary)?;
     ctx.progress.log(&format!(
-        "{written} {subset:?} conversations from {} ({} rows, {} bad)",
+        "{written} {} conversations from {} ({} rows, {} bad)",
+        format!("{subset:?}").to_lowercase(),
         file.display(),
         data.rows,
         data.bad_rows.len()
