@@ -51,8 +51,33 @@ fn second_run_executes_nothing() {
     assert!(md.contains("main/load/positive") && md.contains("INFP (Mediator)"));
     assert!(md.contains("- records: 2"), "{md}");
     // Run records exist for both runs.
-    let runs = std::fs::read_dir(ws.store().join("runs")).unwrap().count();
-    assert_eq!(runs, 2);
+    let mut runs: Vec<_> = std::fs::read_dir(ws.store().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    assert_eq!(runs.len(), 2);
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(runs[0].join("record.json")).unwrap()).unwrap();
+    assert!(record["finished"].is_string());
+    let stages = record["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 5);
+    assert!(stages.iter().all(|s| s["outcome"] == "executed"
+        && s["reasons"][0] == "no artifact (first run of this stage)"
+        && s["key"].is_string()
+        && s["seconds"].as_f64().unwrap() >= 0.0));
+    assert!(runs[0].join("plan.json").exists());
+    let log = std::fs::read_to_string(runs[0].join("log.txt")).unwrap();
+    assert!(log.contains("[main/report] done in"), "{log}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(runs[1].join("record.json")).unwrap()).unwrap();
+    assert!(
+        record["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["outcome"] == "cached")
+    );
 }
 
 #[test]
