@@ -21,6 +21,7 @@ use crate::exec::store::{ArtifactState, Store, now_rfc3339};
 use crate::exec::why::miss_reasons;
 use crate::plan::{Plan, Stage, StageId};
 use crate::stages::context::{InputArtifact, StageContext};
+use crate::stages::dispatch::EXECUTABLE;
 
 /// Set to a number of milliseconds to slow every executed stage down just before its
 /// artifact is committed (used by the crash tests to kill a run mid-stage).
@@ -159,6 +160,13 @@ pub fn run_plan(
                 let state = store.check(&fp.key, false);
                 let reasons = miss_reasons(fp, &state, store.last_fingerprint(&stage.id).as_ref());
                 let cached = matches!(state, ArtifactState::Valid(_));
+                let mut reasons = reasons;
+                if !cached && opts.dry_run && !EXECUTABLE.contains(&stage.kind) {
+                    reasons.push(format!(
+                        "note: stage kind `{}` is not executable yet, running it will fail",
+                        stage.kind.as_str()
+                    ));
+                }
                 if cached && !opts.dry_run {
                     store.write_last_fingerprint(fp)?;
                 }
