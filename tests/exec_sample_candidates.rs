@@ -63,7 +63,10 @@ fn params(k: usize, limit: Option<usize>) -> SampleCandidatesParams {
     .unwrap()
 }
 
-fn run(k: usize, limit: Option<usize>) -> miette::Result<(Vec<Candidate>, Vec<(usize, u64)>)> {
+/// (batch size, seed) of each model call.
+type Calls = Vec<(usize, u64)>;
+
+fn run(k: usize, limit: Option<usize>) -> miette::Result<(Vec<Candidate>, Calls)> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
