@@ -278,9 +278,14 @@ impl Store {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// Records `fp` as the stage id's last fingerprint (no write when unchanged).
     pub fn write_last_fingerprint(&self, fp: &Fingerprint) -> Result<(), ExecError> {
+        let path = self.last_path(&fp.stage_id);
         let bytes = serde_json::to_vec_pretty(fp).unwrap_or_default();
-        write_atomic(&self.last_path(&fp.stage_id), &bytes)
+        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            return Ok(());
+        }
+        write_atomic(&path, &bytes)
     }
 }
 
