@@ -61,11 +61,11 @@ pub fn run(args: FmtArgs) -> u8 {
                 code = 1;
             }
         } else if args.write {
-            if formatted != text {
-                if let Err(e) = write_atomic(file, &formatted) {
-                    eprintln!("error: cannot write `{display}`: {e}");
-                    code = 1;
-                }
+            if formatted != text
+                && let Err(e) = write_atomic(file, &formatted)
+            {
+                eprintln!("error: cannot write `{display}`: {e}");
+                code = 1;
             }
         } else {
             print!("{formatted}");

@@ -30,21 +30,20 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
                         name,
                         body,
                         ..
-                    } if DeclKind::from_keyword(&keyword.node) == Some(kind) => {
-                        if c.names
+                    } if DeclKind::from_keyword(&keyword.node) == Some(kind)
+                        && c.names
                             .get(&name.node)
-                            .is_some_and(|(_, s)| *s == name.span)
-                        {
-                            c.declaration(kind, name, DeclBody::Block(body));
-                        }
+                            .is_some_and(|(_, s)| *s == name.span) =>
+                    {
+                        c.declaration(kind, name, DeclBody::Block(body));
                     }
-                    Item::Reward { name, expr, .. } if kind == DeclKind::Reward => {
-                        if c.names
-                            .get(&name.node)
-                            .is_some_and(|(_, s)| *s == name.span)
-                        {
-                            c.declaration(kind, name, DeclBody::Reward(expr));
-                        }
+                    Item::Reward { name, expr, .. }
+                        if kind == DeclKind::Reward
+                            && c.names
+                                .get(&name.node)
+                                .is_some_and(|(_, s)| *s == name.span) =>
+                    {
+                        c.declaration(kind, name, DeclBody::Reward(expr));
                     }
                     _ => {}
                 }

@@ -130,7 +130,7 @@ impl Checker<'_> {
                     seed: args["seed"].as_int() as u64,
                 };
                 let span = field_span(block, "source").unwrap_or(block.span);
-                let problem = if t.hidden % t.heads != 0 {
+                let problem = if !t.hidden.is_multiple_of(t.heads) {
                     Some((
                         format!(
                             "hidden ({}) is not a multiple of heads ({})",
@@ -138,7 +138,7 @@ impl Checker<'_> {
                         ),
                         "choose hidden = heads * head_dim",
                     ))
-                } else if t.heads % t.kv_heads != 0 {
+                } else if !t.heads.is_multiple_of(t.kv_heads) {
                     Some((
                         format!(
                             "heads ({}) is not a multiple of kv_heads ({})",
@@ -146,7 +146,7 @@ impl Checker<'_> {
                         ),
                         "grouped-query attention shares each kv head among heads / kv_heads query heads",
                     ))
-                } else if (t.hidden / t.heads) % 2 != 0 {
+                } else if !(t.hidden / t.heads).is_multiple_of(2) {
                     Some((
                         format!(
                             "head dimension hidden / heads = {} is odd",

@@ -234,10 +234,10 @@ impl<'a> Checker<'a> {
 
     /// Checks one expression against a type.
     pub fn value(&mut self, e: &Expr, ty: &Ty, field: &str) -> Option<Val> {
-        if let ExprKind::Paren(inner) = &e.kind {
-            if !matches!(ty, Ty::Reward(_)) {
-                return self.value(inner, ty, field);
-            }
+        if let ExprKind::Paren(inner) = &e.kind
+            && !matches!(ty, Ty::Reward(_))
+        {
+            return self.value(inner, ty, field);
         }
         match (ty, &e.kind) {
             (
@@ -416,23 +416,23 @@ impl<'a> Checker<'a> {
             }
             (Ty::Reward(level), ExprKind::Name(n)) => {
                 let v = self.reference(n, crate::lang::value::DeclKind::Reward, e.span)?;
-                if let Some(actual) = self.decls.rewards.get(n).map(|r| r.level) {
-                    if actual != *level {
-                        self.error(
-                            Diagnostic::error(
-                                "E013",
-                                e.span,
-                                format!(
-                                    "`{field}` needs a {}-level reward, but `{n}` is {}-level",
-                                    level.as_str(),
-                                    actual.as_str()
-                                ),
-                            )
-                            .label(format!("{}-level reward", actual.as_str()))
-                            .help(level_help(*level)),
-                        );
-                        return None;
-                    }
+                if let Some(actual) = self.decls.rewards.get(n).map(|r| r.level)
+                    && actual != *level
+                {
+                    self.error(
+                        Diagnostic::error(
+                            "E013",
+                            e.span,
+                            format!(
+                                "`{field}` needs a {}-level reward, but `{n}` is {}-level",
+                                level.as_str(),
+                                actual.as_str()
+                            ),
+                        )
+                        .label(format!("{}-level reward", actual.as_str()))
+                        .help(level_help(*level)),
+                    );
+                    return None;
                 }
                 Some(v)
             }

@@ -112,14 +112,15 @@ impl Formatter<'_> {
 
     /// Appends a comment that follows `end` on the same source line.
     fn trailing(&mut self, end: usize) {
-        if let Some(c) = self.comments.get(self.next) {
-            if c.start >= end && !self.src[end..c.start].contains('\n') {
-                let text = self.src[c.start..c.end].trim_end().to_string();
-                self.out.push(' ');
-                self.out.push_str(&text);
-                self.last_end = c.end;
-                self.next += 1;
-            }
+        if let Some(c) = self.comments.get(self.next)
+            && c.start >= end
+            && !self.src[end..c.start].contains('\n')
+        {
+            let text = self.src[c.start..c.end].trim_end().to_string();
+            self.out.push(' ');
+            self.out.push_str(&text);
+            self.last_end = c.end;
+            self.next += 1;
         }
         self.last_end = self.last_end.max(end);
     }
@@ -365,7 +366,7 @@ impl Formatter<'_> {
 
     /// Moves comments that start before `pos` onto lines above the current one.
     fn hoist(&mut self, pos: usize, indent: usize) {
-        if !self.comments.get(self.next).is_some_and(|c| c.start < pos) {
+        if self.comments.get(self.next).is_none_or(|c| c.start >= pos) {
             return;
         }
         let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);

@@ -146,7 +146,8 @@ impl Loader {
             self.loaded.diagnostics.push(
                 Diagnostic::error(
                     "E001",
-                    Span::new(id, offset, offset + 1),
+                    // The lossy text holds U+FFFD here: label the whole character.
+                    Span::new(id, offset, offset + char::REPLACEMENT_CHARACTER.len_utf8()),
                     format!("invalid UTF-8 at byte offset {offset}"),
                 )
                 .label("this byte is not valid UTF-8")

@@ -188,17 +188,18 @@ fn syntax_help(source: &str, pos: usize) -> String {
     if !word.is_empty() && after_word.starts_with('=') {
         return format!("fields are written with a colon: `{word}: ...`");
     }
-    if let Some(line) = unclosed_brace(&source[..pos]) {
-        if TOP_LEVEL.contains(&word.as_str()) || pos == source.len() {
-            return format!(
-                "the `{{` opened on line {line} is not closed: add the missing `}}` before this point"
-            );
-        }
+    if let Some(line) = unclosed_brace(&source[..pos])
+        && (TOP_LEVEL.contains(&word.as_str()) || pos == source.len())
+    {
+        return format!(
+            "the `{{` opened on line {line} is not closed: add the missing `}}` before this point"
+        );
     }
-    if !word.is_empty() && !TOP_LEVEL.contains(&word.as_str()) {
-        if let Some(k) = crate::lang::suggest::did_you_mean(&word, TOP_LEVEL) {
-            return format!("did you mean `{k}`?");
-        }
+    if !word.is_empty()
+        && !TOP_LEVEL.contains(&word.as_str())
+        && let Some(k) = crate::lang::suggest::did_you_mean(&word, TOP_LEVEL)
+    {
+        return format!("did you mean `{k}`?");
     }
     "see the language tour in grammar/TOUR.md for the shape of each item".into()
 }

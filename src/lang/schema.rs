@@ -23,7 +23,9 @@ pub enum Ty {
     Str,
     /// The NAME of an environment variable (`OPENAI_API_KEY`), never its value.
     EnvName,
-    /// A relative path, rebased onto the experiment file's directory.
+    /// A relative path, rebased onto the experiment file's directory. Never checked for
+    /// existence: model weights and datasets may be absent when an experiment is checked or
+    /// planned (the executor reports a missing file when a stage needs it).
     Path,
     Bool,
     /// One of the listed symbols.

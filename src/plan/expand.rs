@@ -53,7 +53,7 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
             let mut p = ir.pipeline.clone();
             let what = apply(&mut p, &op);
             out.push(ExpandedVariant {
-                name: format!("{}-{}", s.name, value.label()),
+                name: format!("{}-{}", s.name, sanitize(&value.label())),
                 description: Some(format!("sweep `{}`: {what}", s.name)),
                 pipeline: p,
                 span: *span,
@@ -63,6 +63,14 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
     }
     let mut seen: HashMap<String, Span> = HashMap::new();
     for v in &out {
+        if v.name.is_empty() || sanitize(&v.name) != v.name {
+            diags.push(
+                Diagnostic::error("E018", v.span, format!("invalid variant name `{}`", v.name))
+                    .label("used in stage ids and file names")
+                    .help("variant names use letters, digits, `-`, `_`, `.` and `+` only"),
+            );
+            continue;
+        }
         if let Some(first) = seen.get(&v.name) {
             diags.push(
                 Diagnostic::error("E018", v.span, format!("duplicate variant name `{}`", v.name))
@@ -101,6 +109,20 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
         return Err(diags.sorted());
     }
     Ok(out)
+}
+
+/// A value label safe in stage ids (`<variant>/<stage>`) and file names.
+fn sanitize(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Applies one operation; returns its description.

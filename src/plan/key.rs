@@ -91,14 +91,41 @@ pub fn canonicalize(v: Value) -> Value {
             )
         }
         Value::Array(a) => Value::Array(a.into_iter().map(canonicalize).collect()),
+        Value::Number(n) => Value::Number(f32_shortest(n)),
         other => other,
     }
+}
+
+/// `f32` fields (temperature, LoRA dropout) widen to `f64` as `0.10000000149011612`; write
+/// them as the shortest decimal that reads back as the same `f32` (`0.1`).
+fn f32_shortest(n: serde_json::Number) -> serde_json::Number {
+    let Some(x) = n.as_f64().filter(|_| n.is_f64()) else {
+        return n;
+    };
+    let narrow = x as f32;
+    if narrow as f64 != x || !narrow.is_finite() {
+        return n;
+    }
+    narrow
+        .to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .unwrap_or(n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn widened_f32_values_are_written_short() {
+        let v = serde_json::to_value(0.1f32).unwrap();
+        assert_eq!(canonicalize(v).to_string(), "0.1");
+        let exact = serde_json::to_value(1e-5f64).unwrap();
+        assert_eq!(canonicalize(exact.clone()), exact);
+    }
 
     #[test]
     fn key_ignores_object_key_order_but_not_values() {

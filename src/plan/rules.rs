@@ -76,7 +76,7 @@ pub fn problems(p: &Pipeline, decls: &Decls) -> Vec<Problem> {
             TrainSft | SampleCandidates | AlignPersonas | OptimizeDirector | GenerateConversations
         ) {
             let own_model = s.kind == SampleCandidates && s.fields.contains_key("model");
-            if p.settings.get("speaker").is_none() && !own_model {
+            if !p.settings.contains_key("speaker") && !own_model {
                 out.push((
                     s.kind,
                     format!(
@@ -148,18 +148,17 @@ pub fn problems(p: &Pipeline, decls: &Decls) -> Vec<Problem> {
             }
         }
     }
-    if let Some(j) = p.stage(JudgeCandidates) {
-        if decls
+    if let Some(j) = p.stage(JudgeCandidates)
+        && decls
             .rubrics
             .get(j.fields["rubric"].as_str())
             .is_some_and(|r| r.level != crate::plan::params::Level::Agent)
-        {
-            out.push((
-                JudgeCandidates,
-                "`judge_candidates` scores single responses but its rubric is group-level".into(),
-                "use an agent-level rubric (Table 5) to judge candidates".into(),
-            ));
-        }
+    {
+        out.push((
+            JudgeCandidates,
+            "`judge_candidates` scores single responses but its rubric is group-level".into(),
+            "use an agent-level rubric (Table 5) to judge candidates".into(),
+        ));
     }
     if let Some(g) = p.stage(GenerateConversations) {
         if g.fields["order"].as_str() == "director"
