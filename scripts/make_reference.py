@@ -13,6 +13,9 @@ Fixtures written (each a Hugging Face folder plus reference.json):
               rope_theta as a top-level key, a chat template using bos_token.
   tiny-qwen2  Qwen2 (q/k/v bias), bf16 weights; references computed in f32 from the bf16
               weights (what the runtime does on CPU).
+  tiny-llama-lora  A PEFT LoRA adapter (r 4, alpha 8, q/v/down_proj, random non-zero A and B)
+              for tiny-llama, saved by PEFT, with the logits of the adapted model
+              (needs `pip install peft`).
 """
 
 import json
@@ -181,6 +184,37 @@ def set_top_level_rope_theta(folder, theta):
         json.dump(cfg, f, indent=2)
 
 
+def save_lora(base_folder):
+    from peft import LoraConfig, get_peft_model
+
+    model = AutoModelForCausalLM.from_pretrained(base_folder, dtype=torch.float32).eval()
+    config = LoraConfig(
+        r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["q_proj", "v_proj", "down_proj"]
+    )
+    model = get_peft_model(model, config)
+    generator = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_" in name:
+                p.copy_(0.2 * torch.randn(p.shape, generator=generator))
+    folder = os.path.join(OUT, "tiny-llama-lora")
+    shutil.rmtree(folder, ignore_errors=True)
+    model.save_pretrained(folder)
+    os.remove(os.path.join(folder, "README.md"))
+    config_path = os.path.join(folder, "adapter_config.json")
+    with open(config_path) as f:
+        adapter_config = json.load(f)
+    adapter_config["base_model_name_or_path"] = "../tiny-llama"
+    with open(config_path, "w") as f:
+        json.dump(adapter_config, f, indent=2, sort_keys=True)
+    tok = PreTrainedTokenizerFast.from_pretrained(base_folder)
+    ids = tok(PROMPTS[0], add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([ids])).logits[0].float()
+    with open(os.path.join(folder, "reference.json"), "w") as f:
+        json.dump({"text": PROMPTS[0], "input_ids": ids, "logits": logits.tolist()}, f)
+
+
 def main():
     common = dict(
         vocab_size=VOCAB,
@@ -208,6 +242,7 @@ def main():
         bos="<|endoftext|>",
     )
     set_top_level_rope_theta(llama, 10_000.0)
+    save_lora(llama)
     save(
         "tiny-qwen2",
         Qwen2Config(rope_theta=10_000.0, tie_word_embeddings=True, rms_norm_eps=1e-6, **common),

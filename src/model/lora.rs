@@ -81,6 +81,13 @@ pub struct PeftConfig {
     pub inference_mode: bool,
     #[serde(default)]
     pub base_model_name_or_path: Option<String>,
+    /// Per-module ranks and alphas (read only to refuse them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_pattern: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha_pattern: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers_to_transform: Option<serde_json::Value>,
 }
 
 fn default_bias() -> String {
@@ -103,6 +110,9 @@ impl PeftConfig {
             use_dora: false,
             inference_mode: true,
             base_model_name_or_path: None,
+            rank_pattern: None,
+            alpha_pattern: None,
+            layers_to_transform: None,
         }
     }
 
