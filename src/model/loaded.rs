@@ -12,8 +12,6 @@ use super::decoder::Decoder;
 use super::device::parse_device;
 use super::error::ModelError;
 use super::generation::{Generation, GenerationLimits, generate};
-use super::gguf::GgufFile;
-use super::gguf_source::{gguf_decoder_config, gguf_tokenizer};
 use super::hf_config::read_hf_config;
 use super::hf_tokenizer::read_hf_tokenizer;
 use super::logprobs::{CompletionLogprobs, completion_logprobs};
@@ -131,20 +129,10 @@ impl LoadedModel {
         })
     }
 
-    /// A llama.cpp GGUF file (tensors dequantised to f32 on load).
+    /// A llama.cpp GGUF file (tensors dequantised to f32 on load; tokenizer and chat template
+    /// from the metadata).
     pub fn from_gguf(path: &Path, device: Device) -> Result<Self, ModelError> {
-        let file = GgufFile::open(path)?;
-        let config = gguf_decoder_config(&file)?;
-        let decoder = load_decoder(&config, &file, &device)?;
-        let (tokenizer, chat_template) = gguf_tokenizer(&file)?;
-        Ok(Self {
-            decoder,
-            config,
-            tokenizer,
-            chat_template,
-            device,
-            lora: None,
-        })
+        super::gguf::load_gguf(path, device)
     }
 
     /// Token ids of a conversation rendered with the chat template (with the assistant
