@@ -74,10 +74,6 @@ pub enum ModelError {
     #[diagnostic(code(model::unsupported))]
     Unsupported { what: String, reason: String },
 
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Gguf(Box<super::gguf::GgufError>),
-
     #[error("invalid input: {reason}")]
     #[diagnostic(code(model::invalid_input))]
     InvalidInput { reason: String },

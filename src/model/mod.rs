@@ -10,7 +10,6 @@ pub mod device;
 pub mod error;
 pub mod generation;
 pub mod gguf;
-pub mod gguf_source;
 pub mod hf_config;
 pub mod hf_tokenizer;
 pub mod kv_cache;
