@@ -1,11 +1,159 @@
-//! `mascot cache`.
+//! `mascot cache`: list, verify and garbage-collect the artifact store.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::exec::gc::{gc, referenced_keys};
+use crate::exec::manifest::Manifest;
+use crate::exec::store::Store;
+use crate::exec::verify::verify_artifact;
 
 /// Arguments of `mascot cache`.
 #[derive(Debug, clap::Args)]
-pub struct CacheArgs {}
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CacheCommand {
+    /// List the artifacts: key, stage, kind, files, bytes, when made.
+    Ls {
+        /// The store (default `.mascot` in the current directory).
+        #[arg(long, value_name = "DIR", default_value = ".mascot")]
+        store: PathBuf,
+    },
+    /// Re-hash every file of every artifact; exit 1 naming each corrupt one (the next run
+    /// rebuilds it).
+    Verify {
+        #[arg(long, value_name = "DIR", default_value = ".mascot")]
+        store: PathBuf,
+    },
+    /// Remove the artifacts that none of the given experiment files references.
+    Gc {
+        /// Experiment files (`.mascot` or JSON plans) whose artifacts to keep.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        /// The store (default: `.mascot/` next to the first experiment file).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+    },
+}
 
 /// Runs `mascot cache`; returns the exit code.
-pub fn run(_args: CacheArgs) -> u8 {
-    eprintln!("error: `mascot cache` is not implemented yet");
-    1
+pub fn run(args: CacheArgs) -> u8 {
+    match args.command {
+        CacheCommand::Ls { store } => ls(&store),
+        CacheCommand::Verify { store } => verify(&store),
+        CacheCommand::Gc {
+            files,
+            dry_run,
+            store,
+        } => run_gc(files, dry_run, store),
+    }
+}
+
+fn open(dir: &std::path::Path) -> Result<Store, u8> {
+    Store::open_existing(dir).map_err(|e| super::report_error(e.into()))
+}
+
+fn ls(dir: &std::path::Path) -> u8 {
+    let store = match open(dir) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let keys = match store.keys() {
+        Ok(k) => k,
+        Err(e) => return super::report_error(e.into()),
+    };
+    let mut total = 0;
+    for key in &keys {
+        match Manifest::read(&store.artifact_dir(key)) {
+            Ok(m) => {
+                total += m.total_size();
+                println!(
+                    "{}  {:<18} {:<40} {:>4} files {:>12} bytes  {}",
+                    &key[..key.len().min(16)],
+                    m.kind,
+                    m.stage_id,
+                    m.files.len(),
+                    m.total_size(),
+                    m.finished
+                );
+            }
+            Err(e) => println!("{}  (unreadable manifest: {e})", &key[..key.len().min(16)]),
+        }
+    }
+    println!("{} artifacts, {total} bytes", keys.len());
+    0
+}
+
+fn verify(dir: &std::path::Path) -> u8 {
+    let store = match open(dir) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let keys = match store.keys() {
+        Ok(k) => k,
+        Err(e) => return super::report_error(e.into()),
+    };
+    let mut corrupt = 0;
+    for key in &keys {
+        let adir = store.artifact_dir(key);
+        if let Err(why) = verify_artifact(&adir, key, true) {
+            corrupt += 1;
+            let stage = Manifest::read(&adir)
+                .map(|m| m.stage_id)
+                .unwrap_or_else(|_| "(no manifest)".into());
+            println!("corrupt: {key} ({stage}): {why}");
+            if let Err(e) = store.quarantine(key, &why) {
+                eprintln!("warning: cannot mark {key} for rebuild: {e}");
+            }
+        }
+    }
+    if corrupt == 0 {
+        println!("{} artifacts verified, all intact", keys.len());
+        0
+    } else {
+        println!(
+            "{corrupt} of {} artifacts corrupt; the next `mascot run` rebuilds them",
+            keys.len()
+        );
+        1
+    }
+}
+
+fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
+    let dir = store.unwrap_or_else(|| super::run::default_store(&files[0]));
+    let store = match open(&dir) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut keep = BTreeSet::new();
+    for f in &files {
+        match super::run::load_plan(f) {
+            Ok((plan, base)) => keep.extend(referenced_keys(&plan, &base, &store)),
+            Err(e) => return super::report_error(e),
+        }
+    }
+    match gc(&store, &keep, dry_run) {
+        Ok(dropped) => {
+            let verb = if dry_run { "would remove" } else { "removed" };
+            let mut bytes = 0;
+            for d in &dropped {
+                bytes += d.size;
+                println!("{verb} {} ({}, {} bytes)", d.key, d.stage_id, d.size);
+            }
+            println!(
+                "{verb} {} artifacts, {bytes} bytes; kept {}",
+                dropped.len(),
+                keep.len()
+            );
+            0
+        }
+        Err(e) => super::report_error(e.into()),
+    }
 }

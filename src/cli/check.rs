@@ -1,11 +1,39 @@
-//! `mascot check`.
+//! `mascot check`: compile each file (parse, check, expand variants, build the plan) and
+//! report every problem; exit 0 when all files are valid, 1 otherwise.
+
+use std::path::PathBuf;
 
 /// Arguments of `mascot check`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// `.mascot` files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
 
 /// Runs `mascot check`; returns the exit code.
-pub fn run(_args: CheckArgs) -> u8 {
-    eprintln!("error: `mascot check` is not implemented yet");
-    1
+pub fn run(args: CheckArgs) -> u8 {
+    let mut code = 0;
+    for file in &args.files {
+        let compiled = crate::plan::compile_file(file);
+        eprint!("{}", compiled.render());
+        match &compiled.plan {
+            Ok(plan) => eprintln!(
+                "ok: {} ({} variants, {} stages)",
+                file.display(),
+                plan.variants.len(),
+                plan.stages.len()
+            ),
+            Err(e) => {
+                let n = e.0.iter().filter(|d| d.is_error()).count();
+                eprintln!(
+                    "error: {} has {n} error{}",
+                    file.display(),
+                    if n == 1 { "" } else { "s" }
+                );
+                code = 1;
+            }
+        }
+    }
+    code
 }

@@ -1,11 +1,88 @@
-//! `mascot fmt`.
+//! `mascot fmt`: print a file in canonical layout (comments kept), rewrite it with
+//! `--write`, or exit 1 with `--check` when it is not formatted.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::lang::{FileId, SourceFile, SourceMap};
 
 /// Arguments of `mascot fmt`.
 #[derive(Debug, clap::Args)]
-pub struct FmtArgs {}
+pub struct FmtArgs {
+    /// The `.mascot` files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Rewrite the files in place.
+    #[arg(long, conflicts_with = "check")]
+    pub write: bool,
+    /// Exit 1 when a file is not formatted (prints nothing else).
+    #[arg(long)]
+    pub check: bool,
+}
 
 /// Runs `mascot fmt`; returns the exit code.
-pub fn run(_args: FmtArgs) -> u8 {
-    eprintln!("error: `mascot fmt` is not implemented yet");
-    1
+pub fn run(args: FmtArgs) -> u8 {
+    let mut code = 0;
+    for file in &args.files {
+        let display = file.to_string_lossy().into_owned();
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read `{display}`: {e}");
+                code = 1;
+                continue;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            eprintln!(
+                "error: `{display}` is not valid UTF-8; run `mascot check {display}` for the offset"
+            );
+            code = 1;
+            continue;
+        };
+        let formatted = match crate::lang::format_source(&text) {
+            Ok(f) => f,
+            Err(d) => {
+                let mut sources = SourceMap::default();
+                let _: FileId = sources.add(SourceFile {
+                    display: display.clone(),
+                    path: file.clone(),
+                    rel_dir: PathBuf::new(),
+                    text,
+                });
+                eprint!("{}", d.render(&sources));
+                code = 1;
+                continue;
+            }
+        };
+        if args.check {
+            if formatted != text {
+                eprintln!("{display} is not formatted (run `mascot fmt --write {display}`)");
+                code = 1;
+            }
+        } else if args.write {
+            if formatted != text
+                && let Err(e) = write_atomic(file, &formatted)
+            {
+                eprintln!("error: cannot write `{display}`: {e}");
+                code = 1;
+            }
+        } else {
+            print!("{formatted}");
+        }
+    }
+    code
+}
+
+/// Temp file in the same directory, fsync, rename.
+fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

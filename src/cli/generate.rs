@@ -1,11 +1,100 @@
-//! `mascot generate`.
+//! `mascot generate`: generate text with a model folder or a GGUF file.
+
+use std::path::PathBuf;
+
+use crate::model::{ChatMessage, LoadedModel, ModelError, SamplingConfig};
 
 /// Arguments of `mascot generate`.
 #[derive(Debug, clap::Args)]
-pub struct GenerateArgs {}
+pub struct GenerateArgs {
+    /// A Hugging Face model folder or a `.gguf` file.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The prompt (the user message with `--chat`).
+    #[arg(long)]
+    pub prompt: String,
+    /// Apply the model's chat template, with the prompt as the user message.
+    #[arg(long)]
+    pub chat: bool,
+    /// System message (with `--chat`).
+    #[arg(long, requires = "chat")]
+    pub system: Option<String>,
+    /// Most new tokens.
+    #[arg(long, default_value_t = 64)]
+    pub max_tokens: usize,
+    /// Sampling temperature; 0 is greedy decoding.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Nucleus sampling threshold.
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f32,
+    /// Sampler seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object with `input_ids`, `output_ids` and `text`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Builds the prompt ids: the chat template with the system and user messages, or the raw
+/// prompt without special tokens.
+pub fn prompt_ids(
+    model: &LoadedModel,
+    prompt: &str,
+    chat: bool,
+    system: Option<&str>,
+) -> Result<Vec<u32>, ModelError> {
+    if chat {
+        let mut messages = Vec::new();
+        if let Some(system) = system {
+            messages.push(ChatMessage::new("system", system));
+        }
+        messages.push(ChatMessage::new("user", prompt));
+        model.encode_chat(&messages)
+    } else {
+        model.tokenizer.encode(prompt)
+    }
+}
 
 /// Runs `mascot generate`; returns the exit code.
-pub fn run(_args: GenerateArgs) -> u8 {
-    eprintln!("error: `mascot generate` is not implemented yet");
-    1
+pub fn run(args: GenerateArgs) -> u8 {
+    match generate(&args) {
+        Ok(out) => {
+            println!("{out}");
+            0
+        }
+        Err(err) => super::report_error(miette::Report::new(err)),
+    }
+}
+
+fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
+    if !(args.temperature >= 0.0) || !(args.top_p > 0.0 && args.top_p <= 1.0) {
+        return Err(ModelError::invalid(
+            "--temperature must be >= 0 and --top-p in (0, 1]",
+        ));
+    }
+    let model = LoadedModel::from_path(&args.model)?;
+    let ids = prompt_ids(&model, &args.prompt, args.chat, args.system.as_deref())?;
+    let cfg = SamplingConfig {
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+        top_k: None,
+        top_p: args.top_p,
+        seed: args.seed,
+        stop: Vec::new(),
+    };
+    let generation = model
+        .generate_ids(&[ids], &cfg)?
+        .pop()
+        .ok_or_else(|| ModelError::invalid("no generation was produced"))?;
+    if args.json {
+        Ok(serde_json::json!({
+            "input_ids": generation.prompt_ids,
+            "output_ids": generation.output_ids,
+            "text": generation.text,
+        })
+        .to_string())
+    } else {
+        Ok(generation.text)
+    }
 }

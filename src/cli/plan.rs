@@ -1,11 +1,75 @@
-//! `mascot plan`.
+//! `mascot plan`: print the compiled DAG as a text tree, YAML, JSON or Graphviz dot.
+
+use std::path::PathBuf;
+
+use crate::plan::Plan;
+use crate::plan::render;
+
+/// Output format of `mascot plan`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Yaml,
+    Json,
+    Dot,
+}
 
 /// Arguments of `mascot plan`.
 #[derive(Debug, clap::Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    /// The experiment file.
+    pub file: PathBuf,
+    /// Only the stages of this variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
 
 /// Runs `mascot plan`; returns the exit code.
-pub fn run(_args: PlanArgs) -> u8 {
-    eprintln!("error: `mascot plan` is not implemented yet");
-    1
+pub fn run(args: PlanArgs) -> u8 {
+    let compiled = crate::plan::compile_file(&args.file);
+    eprint!("{}", compiled.render());
+    let Ok(mut plan) = compiled.plan else {
+        return 1;
+    };
+    if let Some(name) = &args.variant {
+        match restrict(&plan, name) {
+            Some(p) => plan = p,
+            None => {
+                let names: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
+                eprintln!(
+                    "error: no variant `{name}` in {}; variants: {}",
+                    args.file.display(),
+                    names.join(", ")
+                );
+                return 1;
+            }
+        }
+    }
+    let out = match args.format {
+        PlanFormat::Text => render::text(&plan),
+        PlanFormat::Yaml => render::yaml(&plan),
+        PlanFormat::Json => render::json(&plan),
+        PlanFormat::Dot => render::dot(&plan),
+    };
+    print!("{out}");
+    0
+}
+
+/// The plan of one variant only.
+pub fn restrict(plan: &Plan, name: &str) -> Option<Plan> {
+    let v = plan.variants.iter().find(|v| v.name == name)?.clone();
+    let stages = plan
+        .stages
+        .iter()
+        .filter(|s| v.stages.contains(&s.id))
+        .cloned()
+        .collect();
+    Some(Plan {
+        experiment: plan.experiment.clone(),
+        source: plan.source.clone(),
+        variants: vec![v],
+        stages,
+    })
 }

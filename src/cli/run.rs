@@ -1,11 +1,166 @@
-//! `mascot run`.
+//! `mascot run`: compile an experiment and execute the stages that are not cached.
+
+use std::path::{Path, PathBuf};
+
+use crate::exec::record::Outcome;
+use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
+use crate::plan::Plan;
 
 /// Arguments of `mascot run`.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// The experiment file (`.mascot`), or a compiled plan as JSON (`.json`).
+    pub file: PathBuf,
+    /// Run only the stages these variants need (repeatable); all variants when absent.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Print each stage with `cached` or `run` and why, without running anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print, last on stdout, one JSON object {"executed", "cached", "failed", "skipped"}.
+    #[arg(long)]
+    pub json: bool,
+    /// After a failure, still run the stages that do not depend on it.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// The artifact store (default: `.mascot/` next to the experiment file).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Stages executing at once (heavy model stages still run one per device).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
+    pub jobs: usize,
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
 
 /// Runs `mascot run`; returns the exit code.
-pub fn run(_args: RunArgs) -> u8 {
-    eprintln!("error: `mascot run` is not implemented yet");
-    1
+pub fn run(args: RunArgs) -> u8 {
+    let (plan, base_dir) = match load_plan(&args.file) {
+        Ok(p) => p,
+        Err(e) => return super::report_error(e),
+    };
+    let store_dir = args
+        .store
+        .clone()
+        .unwrap_or_else(|| default_store(&args.file));
+    let store = match Store::open(&store_dir) {
+        Ok(s) => s,
+        Err(e) => return super::report_error(e.into()),
+    };
+    let opts = RunOptions {
+        jobs: args.jobs.max(1),
+        keep_going: args.keep_going,
+        dry_run: args.dry_run,
+        variants: args.variants.clone(),
+        progress: ProgressMode::Auto,
+    };
+    let report = match run_plan(&plan, &base_dir, &store, &opts) {
+        Ok(r) => r,
+        Err(e) => return super::report_error(e.into()),
+    };
+
+    let mut lines = String::new();
+    for s in &report.stages {
+        let word = match s.outcome {
+            Outcome::Executed => "ran",
+            Outcome::Cached => "cached",
+            Outcome::Failed => "FAILED",
+            Outcome::Skipped => "skipped",
+            Outcome::WouldRun => "run",
+        };
+        let why = match (s.outcome, &s.error) {
+            (Outcome::Failed, Some(e)) => e.clone(),
+            (Outcome::Cached, _) if s.reasons.is_empty() => String::new(),
+            _ => s.reasons.join("; "),
+        };
+        let key = s
+            .key
+            .as_deref()
+            .map(|k| &k[..k.len().min(12)])
+            .unwrap_or("-");
+        if why.is_empty() {
+            lines.push_str(&format!("{word:<8} {:<40} {key}\n", s.id));
+        } else {
+            lines.push_str(&format!("{word:<8} {:<40} {key}  ({why})\n", s.id));
+        }
+    }
+    if args.json {
+        eprint!("{lines}");
+    } else {
+        print!("{lines}");
+    }
+    for s in report
+        .stages
+        .iter()
+        .filter(|s| s.outcome == Outcome::Failed)
+    {
+        eprintln!(
+            "error: stage `{}` failed: {}",
+            s.id,
+            s.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    if let Some(dir) = &report.record_dir {
+        eprintln!("run record: {}", dir.display());
+    }
+    if args.json {
+        println!("{}", report.json(args.dry_run));
+    }
+    if report.success() { 0 } else { 1 }
+}
+
+/// `.mascot/` next to the experiment file.
+pub fn default_store(file: &Path) -> PathBuf {
+    parent_dir(file).join(".mascot")
+}
+
+fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Compiles an experiment file (or reads a JSON plan); returns the plan and the directory
+/// its paths are relative to.
+pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
+    let base_dir = parent_dir(file);
+    if file.extension().is_some_and(|e| e == "json") {
+        let bytes = std::fs::read(file).map_err(|e| {
+            miette::miette!(
+                code = "mascot::run::io",
+                "cannot read `{}`: {e}",
+                file.display()
+            )
+        })?;
+        let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+            miette::miette!(
+                code = "mascot::run::plan_json",
+                help = "a JSON plan is what `mascot plan --json` prints",
+                "{}:{}:{}: invalid plan: {e}",
+                file.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        return Ok((plan, base_dir));
+    }
+    let compiled = crate::plan::compile_file(file);
+    let rendered = compiled.render();
+    if !rendered.is_empty() {
+        eprint!("{rendered}");
+    }
+    match compiled.plan {
+        Ok(plan) => Ok((plan, base_dir)),
+        Err(_) => Err(miette::miette!(
+            code = "mascot::run::compile",
+            help = "fix the errors above (`mascot check FILE` shows them too)",
+            "cannot compile `{}`",
+            file.display()
+        )),
+    }
 }

@@ -1,6 +1,18 @@
 //! The compiled plan: a DAG of stage nodes with content keys (see `KEYS.md`).
+//!
+//! [`expand`] turns the checked IR into named variants, [`build`] into the deduplicated DAG;
+//! [`compile_file`] runs the whole front half (load, check, expand, build).
 
+pub mod build;
+pub mod compile;
+pub mod expand;
 pub mod ir;
+pub mod key;
 pub mod params;
+pub mod render;
+pub mod rules;
 
+pub use build::build;
+pub use compile::{Compiled, compile, compile_bytes, compile_file};
+pub use expand::{ExpandedVariant, expand};
 pub use ir::{ContentKey, ExternalInput, Plan, Stage, StageId, StageKind, Variant};

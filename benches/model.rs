@@ -1,0 +1,114 @@
+//! Model runtime benchmarks on SmolLM2-135M-Instruct (the Q4_1 GGUF, dequantised to f32):
+//! greedy decode at batch 1 and batch 8 (prefill alone, and prefill + 32 new tokens, so
+//! decode tokens/s = batch * 31 / (t_gen32 - t_prefill)), and one LoRA (r = 8 on q/k/v/o)
+//! forward + backward + Adam step at batch 4 x 128 tokens. The PyTorch eager baseline for the
+//! same work is scripts/bench_torch.py; figures are in benches/README.md.
+//!
+//! Needs the model: scripts/fetch_smollm2.sh. Run: `RAYON_NUM_THREADS=2 cargo bench --bench model`.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Device;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mascot::model::gguf::load_gguf;
+use mascot::model::{ChatMessage, LoadedModel, LoraSpec, SamplingConfig};
+
+const NEW_TOKENS: usize = 32;
+const PROMPT: &str = "What is the capital of France?";
+
+fn model_path() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/models/downloaded/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; run scripts/fetch_smollm2.sh",
+            path.display()
+        );
+        None
+    }
+}
+
+fn decode(c: &mut Criterion) {
+    let Some(path) = model_path() else { return };
+    let mut model = load_gguf(&path, Device::flex()).unwrap();
+    // Always generate the full count: no stop token.
+    model.tokenizer.stop_ids.clear();
+    let prompt = model
+        .encode_chat(&[ChatMessage::new("user", PROMPT)])
+        .unwrap();
+    let mut group = c.benchmark_group("smollm2_decode");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(15));
+    for batch in [1usize, 8] {
+        let prompts = vec![prompt.clone(); batch];
+        for (label, tokens) in [("prefill", 1usize), ("gen32", NEW_TOKENS)] {
+            let cfg = SamplingConfig::greedy(tokens);
+            group.throughput(Throughput::Elements((batch * tokens) as u64));
+            group.bench_function(format!("batch{batch}/{label}"), |b| {
+                b.iter(|| {
+                    let out = model.generate_ids(black_box(&prompts), &cfg).unwrap();
+                    assert_eq!(out[0].output_ids.len(), tokens);
+                    out
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn lora_step(c: &mut Criterion) {
+    let Some(path) = model_path() else { return };
+    let device = Device::flex().autodiff();
+    let spec = LoraSpec {
+        r: 8,
+        alpha: 16.0,
+        dropout: 0.0,
+        targets: ["q_proj", "k_proj", "v_proj", "o_proj"]
+            .map(String::from)
+            .to_vec(),
+    };
+    let model = load_gguf(&path, device)
+        .unwrap()
+        .with_new_lora(&spec, 0)
+        .unwrap();
+    // 4 sequences x 128 tokens: a 1-token prompt and a 127-token completion each.
+    let mut state = 12345u64;
+    let mut next_id = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) % 49152) as u32
+    };
+    let pairs: Vec<(Vec<u32>, Vec<u32>)> = (0..4)
+        .map(|_| (vec![next_id()], (0..127).map(|_| next_id()).collect()))
+        .collect();
+    let mut optim = AdamConfig::new().init();
+    let mut slot: Option<LoadedModel> = Some(model);
+    let mut group = c.benchmark_group("smollm2_lora");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(4 * 128));
+    group.bench_function("step_b4x128", |b| {
+        b.iter(|| {
+            let mut m = slot.take().unwrap();
+            let scored = m.completion_logprobs(&pairs).unwrap();
+            let loss = scored.sequence_sums().mean().neg();
+            let grads = GradientsParams::from_grads(loss.backward(), &m.decoder);
+            m.decoder = optim.step(1e-4, m.decoder, grads);
+            slot = Some(m);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode, lora_step);
+criterion_main!(benches);

@@ -1,0 +1,54 @@
+//! Errors of the executor and the store (stage failures are reported per stage, as
+//! [`miette::Report`]s, and do not stop the scheduler).
+
+use std::path::PathBuf;
+
+/// An executor or store error.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ExecError {
+    #[error("cannot {action} `{path}`: {source}")]
+    #[diagnostic(code(mascot::exec::io))]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid JSON in `{path}`: {message}")]
+    #[diagnostic(
+        code(mascot::exec::json),
+        help("the store may be damaged; `mascot cache verify` lists damaged artifacts")
+    )]
+    Json { path: PathBuf, message: String },
+    #[error("unknown variant `{name}`")]
+    #[diagnostic(code(mascot::exec::unknown_variant), help("{help}"))]
+    UnknownVariant { name: String, help: String },
+    #[error("external input `{path}` ({role}) of stage `{stage}` cannot be read: {source}")]
+    #[diagnostic(
+        code(mascot::exec::external_input),
+        help("paths in an experiment are relative to the experiment file's directory")
+    )]
+    External {
+        stage: String,
+        role: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot build the thread pool: {0}")]
+    #[diagnostic(code(mascot::exec::pool))]
+    Pool(String),
+}
+
+/// Shorthand for an I/O error on a path.
+pub fn io_err(
+    action: &'static str,
+    path: impl Into<PathBuf>,
+) -> impl FnOnce(std::io::Error) -> ExecError {
+    let path = path.into();
+    move |source| ExecError::Io {
+        action,
+        path,
+        source,
+    }
+}

@@ -1,0 +1,479 @@
+//! Check pass: loaded files -> [`Ir`]. Name resolution across imports, duplicate and unused
+//! names, field types and ranges, reward levels, the pipeline's stages and the variants'
+//! operations. Every problem is collected; the result is sorted by (file, offset).
+
+use std::collections::HashMap;
+
+use crate::lang::ast::{Field, Item, PipelineEntry, VariantOp};
+use crate::lang::decls::DeclBody;
+use crate::lang::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::fields::{Checker, accepted};
+use crate::lang::ir::{Ir, Op, Pipeline, StageDef, SweepDef, VariantDef};
+use crate::lang::load::Loaded;
+use crate::lang::schema::{self, FieldSpec};
+use crate::lang::span::{FileId, Span, Spanned};
+use crate::lang::suggest::did_you_mean;
+use crate::lang::value::{DeclKind, Val};
+use crate::plan::StageKind;
+
+/// Checks a loaded experiment. Loader diagnostics (syntax, imports) are included.
+pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
+    let mut c = Checker::new(loaded);
+    c.diags.extend(loaded.diagnostics.clone());
+    collect_names(&mut c);
+    for kind in DeclKind::ORDER {
+        for ast in &loaded.asts {
+            for item in &ast.items {
+                match item {
+                    Item::Decl {
+                        keyword,
+                        name,
+                        body,
+                        ..
+                    } if DeclKind::from_keyword(&keyword.node) == Some(kind)
+                        && c.names
+                            .get(&name.node)
+                            .is_some_and(|(_, s)| *s == name.span) =>
+                    {
+                        c.declaration(kind, name, DeclBody::Block(body));
+                    }
+                    Item::Reward { name, expr, .. }
+                        if kind == DeclKind::Reward
+                            && c.names
+                                .get(&name.node)
+                                .is_some_and(|(_, s)| *s == name.span) =>
+                    {
+                        c.declaration(kind, name, DeclBody::Reward(expr));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let root = FileId(0);
+    let root_items: &[Item] = loaded.asts.first().map_or(&[], |a| &a.items);
+    // A root that could not be read or parsed has no items: say nothing more about it.
+    let root_failed = loaded.diagnostics.0.iter().any(|d| {
+        d.span.file == root
+            && (matches!(d.code, "E001" | "E002") || (d.code == "E003" && root_items.is_empty()))
+    });
+    let (title, seed, base, base_span) = if root_failed {
+        (String::new(), 0, "main".into(), Span::new(root, 0, 0))
+    } else {
+        header(&mut c, root_items, root)
+    };
+    let pipeline = if root_failed {
+        Pipeline::default()
+    } else {
+        pipeline(&mut c, root_items, root)
+    };
+    let mut variants = Vec::new();
+    let mut sweeps = Vec::new();
+    for item in root_items {
+        match item {
+            Item::Variant { name, ops, span } => {
+                let mut out = Vec::new();
+                for op in ops {
+                    if let Some(o) = variant_op(&mut c, op, &pipeline) {
+                        out.push(o);
+                    }
+                }
+                let _ = span;
+                variants.push(VariantDef {
+                    name: name.node.clone(),
+                    span: name.span,
+                    ops: out,
+                });
+            }
+            Item::Sweep {
+                name,
+                path,
+                values,
+                span,
+            } => {
+                let target = path_target(&mut c, path.stage.as_ref(), &path.field, &pipeline);
+                let mut vals = Vec::new();
+                if let Some((stage, spec)) = target {
+                    match &values.kind {
+                        crate::lang::ast::ExprKind::List(items) if !items.is_empty() => {
+                            for it in items {
+                                if let Some(v) = c.value(it, &spec.ty, spec.name) {
+                                    vals.push((v, it.span));
+                                }
+                            }
+                            sweeps.push(SweepDef {
+                                name: name.node.clone(),
+                                span: *span,
+                                stage,
+                                field: spec.name,
+                                values: vals,
+                            });
+                        }
+                        _ => c.error(
+                            Diagnostic::error(
+                                "E028",
+                                values.span,
+                                format!("sweep `{}` has no values", name.node),
+                            )
+                            .label("empty list")
+                            .help("list at least one value: `stage.field in [a, b]`"),
+                        ),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let has_pipeline = root_items
+        .iter()
+        .any(|i| matches!(i, Item::Pipeline { .. }));
+    if has_pipeline && !root_failed {
+        unused(&mut c, root);
+    }
+    let mut diags = std::mem::take(&mut c.diags).sorted();
+    if diags.has_errors() {
+        // An empty pipeline is worth a warning only in a file that is otherwise valid.
+        diags.0.retain(|d| d.code != "W002");
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(Ir {
+        experiment: title,
+        source: loaded
+            .sources
+            .files
+            .first()
+            .map(|f| f.display.clone().into())
+            .unwrap_or_default(),
+        seed,
+        base,
+        base_span,
+        decls: c.decls,
+        pipeline,
+        variants,
+        sweeps,
+        warnings: diags.0,
+    })
+}
+
+fn collect_names(c: &mut Checker) {
+    let loaded = c.loaded;
+    for ast in &loaded.asts {
+        for item in &ast.items {
+            let (kind, name) = match item {
+                Item::Decl { keyword, name, .. } => match DeclKind::from_keyword(&keyword.node) {
+                    Some(k) => (k, name),
+                    None => continue,
+                },
+                Item::Reward { name, .. } => (DeclKind::Reward, name),
+                Item::Experiment { span, .. }
+                | Item::Pipeline { span, .. }
+                | Item::Variant { span, .. }
+                | Item::Sweep { span, .. }
+                    if ast.file != FileId(0) =>
+                {
+                    c.error(
+                        Diagnostic::error("E023", Span::new(span.file, span.start, span.start + keyword_len(item)), "only the experiment file may contain an experiment header, a pipeline, variants or sweeps")
+                            .label("in an imported file")
+                            .help("imported files are libraries: keep only declarations (persona, rubric, model, judge, dataset, users, reward) in them"),
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some((_, first)) = c.names.get(&name.node).copied() {
+                let d = Diagnostic::error(
+                    "E005",
+                    name.span,
+                    format!("`{}` is declared twice", name.node),
+                )
+                .label("declared again")
+                .note(first, "first declared here");
+                let d = if first.file == name.span.file {
+                    d.help("rename one of them; names are shared by every kind of declaration")
+                } else {
+                    let other = c.loaded.sources.get(first.file).display.clone();
+                    d.help(format!(
+                        "`{}` is already declared in `{other}`; rename one of them",
+                        name.node
+                    ))
+                };
+                c.error(d);
+                continue;
+            }
+            c.names.insert(name.node.clone(), (kind, name.span));
+        }
+    }
+}
+
+fn keyword_len(item: &Item) -> usize {
+    match item {
+        Item::Experiment { .. } => "experiment".len(),
+        Item::Pipeline { .. } => "pipeline".len(),
+        Item::Variant { .. } => "variant".len(),
+        _ => "sweep".len(),
+    }
+}
+
+fn header(c: &mut Checker, items: &[Item], root: FileId) -> (String, u64, String, Span) {
+    let mut found: Option<(String, u64, String, Span)> = None;
+    for item in items {
+        if let Item::Experiment { title, body, .. } = item {
+            if let Some((_, _, _, first)) = &found {
+                let first = *first;
+                c.error(
+                    Diagnostic::error("E020", title.span, "a second experiment header")
+                        .label("second header")
+                        .note(first, "first header")
+                        .help("an experiment file has one `experiment \"title\" { ... }`; use variants for alternatives"),
+                );
+                continue;
+            }
+            let f = c
+                .fields(
+                    &body.fields,
+                    schema::EXPERIMENT,
+                    body.span,
+                    "the experiment header",
+                )
+                .unwrap_or_default();
+            let base = f
+                .get("base")
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_else(|| "main".into());
+            let seed = f.get("seed").map(|v| v.as_int() as u64).unwrap_or(0);
+            found = Some((title.node.clone(), seed, base, title.span));
+        }
+    }
+    found.unwrap_or_else(|| {
+        let lib = items.iter().all(|i| {
+            matches!(
+                i,
+                Item::Decl { .. } | Item::Reward { .. } | Item::Import { .. }
+            )
+        });
+        if !lib || items.is_empty() {
+            c.error(
+                Diagnostic::error("E020", Span::new(root, 0, 0), "no experiment header")
+                    .label("the file starts here")
+                    .help("start the file with `experiment \"title\" { seed: 0 }`"),
+            );
+        }
+        (String::new(), 0, "main".into(), Span::new(root, 0, 0))
+    })
+}
+
+/// A file with only declarations is a library: it checks without a pipeline.
+fn is_library(items: &[Item]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|i| {
+            matches!(
+                i,
+                Item::Decl { .. } | Item::Reward { .. } | Item::Import { .. }
+            )
+        })
+}
+
+fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> Pipeline {
+    let mut out = Pipeline::default();
+    let mut seen_pipeline: Option<Span> = None;
+    for item in items {
+        let Item::Pipeline { entries, span } = item else {
+            continue;
+        };
+        if let Some(first) = seen_pipeline {
+            c.error(
+                Diagnostic::error(
+                    "E024",
+                    Span::new(span.file, span.start, span.start + 8),
+                    "a second pipeline block",
+                )
+                .label("second pipeline")
+                .note(
+                    Span::new(first.file, first.start, first.start + 8),
+                    "first pipeline",
+                )
+                .help("merge the stages into one pipeline; describe alternatives as variants"),
+            );
+            continue;
+        }
+        seen_pipeline = Some(*span);
+        let settings: Vec<Field> = entries
+            .iter()
+            .filter_map(|e| match e {
+                PipelineEntry::Setting(f) => Some(f.clone()),
+                _ => None,
+            })
+            .collect();
+        let head = Span::new(span.file, span.start, span.start + 8);
+        out.settings_span = Some(head);
+        out.settings = c
+            .fields(&settings, schema::PIPELINE, head, "the pipeline")
+            .unwrap_or_default();
+        let mut seen: HashMap<StageKind, Span> = HashMap::new();
+        for e in entries {
+            let PipelineEntry::Stage { name, body, span } = e else {
+                continue;
+            };
+            let Some((kind, fields)) = stage_kind(c, name) else {
+                continue;
+            };
+            if let Some(first) = seen.get(&kind) {
+                let first = *first;
+                c.error(
+                    Diagnostic::error(
+                        "E016",
+                        name.span,
+                        format!("stage `{}` appears twice in the pipeline", name.node),
+                    )
+                    .label("second occurrence")
+                    .note(first, "first occurrence")
+                    .help(
+                        "a pipeline runs each stage kind once; it fans out over subsets by itself",
+                    ),
+                );
+                continue;
+            }
+            seen.insert(kind, name.span);
+            let what = format!("stage `{}`", name.node);
+            if let Some(f) = c.fields(&body.fields, fields, name.span, &what) {
+                let _ = span;
+                out.stages.push(StageDef {
+                    kind,
+                    fields: f,
+                    span: name.span,
+                });
+            }
+        }
+    }
+    if seen_pipeline.is_none() && !is_library(items) && !items.is_empty() {
+        c.error(
+            Diagnostic::warning(
+                "W002",
+                Span::new(root, 0, 0),
+                "the experiment has no pipeline: its plan is empty",
+            )
+            .label("the file starts here")
+            .help(
+                "add `pipeline { load_dataset { data: <dataset> } ... }` listing the stages to run",
+            ),
+        );
+    }
+    out.stages.sort_by_key(|s| s.kind);
+    out
+}
+
+fn stage_kind(
+    c: &mut Checker,
+    name: &Spanned<String>,
+) -> Option<(StageKind, &'static [FieldSpec])> {
+    if let Some(found) = schema::stage(&name.node) {
+        return Some(found);
+    }
+    let names: Vec<&str> = schema::STAGES.iter().map(|(k, _)| k.as_str()).collect();
+    let mut d = Diagnostic::error("E015", name.span, format!("unknown stage `{}`", name.node))
+        .label("unknown stage");
+    d = match did_you_mean(&name.node, &names) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(format!("the stages are: {}", names.join(", "))),
+    };
+    c.error(d);
+    None
+}
+
+/// The stage (None: a pipeline setting) and field a path names.
+fn path_target(
+    c: &mut Checker,
+    stage: Option<&Spanned<String>>,
+    field: &Spanned<String>,
+    pipeline: &Pipeline,
+) -> Option<(Option<StageKind>, &'static FieldSpec)> {
+    let (kind, table, what) = match stage {
+        Some(s) => {
+            let (kind, table) = stage_kind(c, s)?;
+            if !pipeline.has(kind) {
+                c.error(
+                    Diagnostic::error("E019", s.span, format!("the pipeline has no stage `{}`", s.node))
+                        .label("not in the pipeline")
+                        .help("variants change the stages of the pipeline; add the stage to the pipeline first"),
+                );
+                return None;
+            }
+            (Some(kind), table, format!("stage `{}`", s.node))
+        }
+        None => (None, schema::PIPELINE, "the pipeline settings".to_string()),
+    };
+    match table.iter().find(|f| f.name == field.node) {
+        Some(spec) => Some((kind, spec)),
+        None => {
+            let names: Vec<&str> = table.iter().map(|f| f.name).collect();
+            let mut d = Diagnostic::error(
+                "E008",
+                field.span,
+                format!("unknown field `{}` in {what}", field.node),
+            )
+            .label("unknown field");
+            d = match did_you_mean(&field.node, &names) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!("{what} accepts {}", accepted(table))),
+            };
+            c.error(d);
+            None
+        }
+    }
+}
+
+fn variant_op(c: &mut Checker, op: &VariantOp, pipeline: &Pipeline) -> Option<Op> {
+    match op {
+        VariantOp::Remove { stage, .. } => {
+            let (kind, _) = stage_kind(c, stage)?;
+            if !pipeline.has(kind) {
+                c.error(
+                    Diagnostic::error(
+                        "E019",
+                        stage.span,
+                        format!(
+                            "cannot remove `{}`: the pipeline has no such stage",
+                            stage.node
+                        ),
+                    )
+                    .label("not in the pipeline")
+                    .help("remove only stages the pipeline lists"),
+                );
+                return None;
+            }
+            Some(Op::Remove(kind))
+        }
+        VariantOp::Set { path, value, .. } => {
+            let (stage, spec) = path_target(c, path.stage.as_ref(), &path.field, pipeline)?;
+            let v: Val = c.value(value, &spec.ty, spec.name)?;
+            Some(Op::Set {
+                stage,
+                field: spec.name,
+                value: v,
+            })
+        }
+    }
+}
+
+fn unused(c: &mut Checker, root: FileId) {
+    let mut found: Vec<(String, DeclKind, Span)> = c
+        .names
+        .iter()
+        .filter(|(n, (_, s))| s.file == root && !c.used.contains(*n))
+        .map(|(n, (k, s))| (n.clone(), *k, *s))
+        .collect();
+    found.sort_by_key(|x| x.2);
+    for (n, k, s) in found {
+        c.error(
+            Diagnostic::warning(
+                "W001",
+                s,
+                format!("{} `{n}` is declared but never used", k.keyword()),
+            )
+            .label("unused")
+            .help("use it in the pipeline or a variant, or remove it"),
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The checked experiment (IR): resolved declarations, the base pipeline with every field
+//! typed and defaulted, and the variant operations, ready for [`crate::plan::expand`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::span::Span;
+use crate::lang::value::{Fields, Val};
+use crate::model::spec::ModelSpec;
+use crate::plan::StageKind;
+use crate::plan::params::{JudgeSpec, Persona, RewardSpec, RubricSpec};
+
+/// A checked experiment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ir {
+    pub experiment: String,
+    /// The experiment file, as given.
+    pub source: PathBuf,
+    pub seed: u64,
+    /// Name of the variant the pipeline itself describes.
+    pub base: String,
+    #[serde(skip)]
+    pub base_span: Span,
+    #[serde(skip)]
+    pub decls: Decls,
+    #[serde(skip)]
+    pub pipeline: Pipeline,
+    #[serde(skip)]
+    pub variants: Vec<VariantDef>,
+    #[serde(skip)]
+    pub sweeps: Vec<SweepDef>,
+    /// Warnings found while checking (unused declarations).
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Resolved declarations by name.
+#[derive(Debug, Clone, Default)]
+pub struct Decls {
+    pub personas: BTreeMap<String, Persona>,
+    pub rubrics: BTreeMap<String, RubricSpec>,
+    pub models: BTreeMap<String, ModelSpec>,
+    pub users: BTreeMap<String, Vec<String>>,
+    pub datasets: BTreeMap<String, DatasetDecl>,
+    pub judges: BTreeMap<String, JudgeSpec>,
+    pub rewards: BTreeMap<String, RewardSpec>,
+}
+
+/// A dataset declaration: where, which split, which subsets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetDecl {
+    /// `empathetic_dialogues` or `qmsum`.
+    pub source: &'static str,
+    pub path: PathBuf,
+    pub split: String,
+    /// Valence subsets (ED) or domains (QMSum).
+    pub subsets: Vec<String>,
+    pub limit: Option<usize>,
+}
+
+/// The base pipeline: settings and stages in pipeline order.
+#[derive(Debug, Clone, Default)]
+pub struct Pipeline {
+    pub settings: Fields,
+    pub settings_span: Option<Span>,
+    pub stages: Vec<StageDef>,
+}
+
+impl Pipeline {
+    pub fn stage(&self, kind: StageKind) -> Option<&StageDef> {
+        self.stages.iter().find(|s| s.kind == kind)
+    }
+
+    pub fn has(&self, kind: StageKind) -> bool {
+        self.stage(kind).is_some()
+    }
+}
+
+/// One stage of the pipeline with its checked fields (defaults filled in).
+#[derive(Debug, Clone)]
+pub struct StageDef {
+    pub kind: StageKind,
+    pub fields: Fields,
+    pub span: Span,
+}
+
+/// A variant: operations applied to the base pipeline.
+#[derive(Debug, Clone)]
+pub struct VariantDef {
+    pub name: String,
+    pub span: Span,
+    pub ops: Vec<Op>,
+}
+
+/// A variant operation.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Remove(StageKind),
+    /// `stage` is `None` for a pipeline setting.
+    Set {
+        stage: Option<StageKind>,
+        field: &'static str,
+        value: Val,
+    },
+}
+
+/// A sweep: one variant per value.
+#[derive(Debug, Clone)]
+pub struct SweepDef {
+    pub name: String,
+    pub span: Span,
+    pub stage: Option<StageKind>,
+    pub field: &'static str,
+    pub values: Vec<(Val, Span)>,
+}

@@ -1,0 +1,285 @@
+//! [`LoadedModel`]: a decoder with its tokenizer, chat template and device, loaded from a
+//! [`ModelSpec`] (built-in tiny model, Hugging Face folder or GGUF file). This is the API the
+//! pipeline stages call.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+
+use super::chat_template::{CHATML_TEMPLATE, ChatMessage, ChatTemplate};
+use super::config::DecoderConfig;
+use super::decoder::Decoder;
+use super::device::parse_device;
+use super::error::ModelError;
+use super::generation::{Generation, GenerationLimits, generate};
+use super::hf_config::read_hf_config;
+use super::hf_tokenizer::read_hf_tokenizer;
+use super::logprobs::{CompletionLogprobs, completion_logprobs};
+use super::lora::{attach_new_lora, load_peft_adapter, merge_lora, save_peft_adapter};
+use super::safetensors_source::SafetensorsSource;
+use super::sampling::SamplingConfig;
+use super::spec::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
+use super::tiny::{tiny_decoder_config, tiny_weights};
+use super::tokenizer::ModelTokenizer;
+use super::weights::load_decoder;
+
+/// A model ready to run.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub decoder: Decoder,
+    pub config: DecoderConfig,
+    pub tokenizer: ModelTokenizer,
+    pub chat_template: Option<ChatTemplate>,
+    pub device: Device,
+    /// The attached LoRA adapters, when any.
+    pub lora: Option<LoraSpec>,
+}
+
+impl LoadedModel {
+    /// Loads `spec` for inference; relative paths in it resolve against `base_dir`.
+    pub fn load(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, false)
+    }
+
+    /// Loads `spec` on an autodiff device, for training (LoRA adapters from `spec.lora`,
+    /// the reward head, GRPO log-probabilities).
+    pub fn load_trainable(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, true)
+    }
+
+    fn load_on(spec: &ModelSpec, base_dir: &Path, autodiff: bool) -> Result<Self, ModelError> {
+        if spec.dtype != "f32" {
+            return Err(ModelError::Unsupported {
+                what: format!("dtype `{}`", spec.dtype),
+                reason: "the runtime computes in f32 (f16/bf16 weights are cast on load); \
+                         set `dtype` to `f32`"
+                    .into(),
+            });
+        }
+        let device = parse_device(&spec.device)?;
+        let device = if autodiff { device.autodiff() } else { device };
+        let resolve = |p: &PathBuf| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base_dir.join(p)
+            }
+        };
+        let model = match &spec.source {
+            ModelSource::Tiny(tiny) => Self::tiny(tiny, device)?,
+            ModelSource::HfDir { path } => Self::from_hf_dir(&resolve(path), device)?,
+            ModelSource::Gguf { path } => Self::from_gguf(&resolve(path), device)?,
+        };
+        match &spec.lora {
+            Some(lora) => model.with_new_lora(lora, 0),
+            None => Ok(model),
+        }
+    }
+
+    /// A model folder or a `.gguf` file on the CPU.
+    pub fn from_path(path: &Path) -> Result<Self, ModelError> {
+        let device = parse_device("cpu")?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+        {
+            Self::from_gguf(path, device)
+        } else {
+            Self::from_hf_dir(path, device)
+        }
+    }
+
+    /// The built-in tiny model with its byte tokenizer and ChatML template.
+    pub fn tiny(tiny: &TinyConfig, device: Device) -> Result<Self, ModelError> {
+        let config = tiny_decoder_config(tiny)?;
+        let weights = tiny_weights(&config, tiny.seed);
+        let decoder = load_decoder(&config, &weights, &device)?;
+        Ok(Self {
+            decoder,
+            config,
+            tokenizer: ModelTokenizer::builtin_bytes()?,
+            chat_template: Some(ChatTemplate::new(CHATML_TEMPLATE)?),
+            device,
+            lora: None,
+        })
+    }
+
+    /// A Hugging Face folder (`config.json`, safetensors, `tokenizer.json`).
+    pub fn from_hf_dir(dir: &Path, device: Device) -> Result<Self, ModelError> {
+        if !dir.is_dir() {
+            return Err(ModelError::io(
+                dir,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a model folder (expected config.json, model.safetensors, tokenizer.json)",
+                ),
+            ));
+        }
+        let hf = read_hf_config(&dir.join("config.json"))?;
+        let source = SafetensorsSource::open_dir(dir)?;
+        let decoder = load_decoder(&hf.decoder, &source, &device)?;
+        let (tokenizer, chat_template) = read_hf_tokenizer(dir, &hf.eos_token_ids)?;
+        Ok(Self {
+            decoder,
+            config: hf.decoder,
+            tokenizer,
+            chat_template,
+            device,
+            lora: None,
+        })
+    }
+
+    /// A llama.cpp GGUF file (tensors dequantised to f32 on load; tokenizer and chat template
+    /// from the metadata).
+    pub fn from_gguf(path: &Path, device: Device) -> Result<Self, ModelError> {
+        super::gguf::load_gguf(path, device)
+    }
+
+    /// Token ids of a conversation rendered with the chat template (with the assistant
+    /// prompt appended), no special tokens added beyond the template's.
+    pub fn encode_chat(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, ModelError> {
+        let template = self
+            .chat_template
+            .as_ref()
+            .ok_or_else(|| ModelError::ChatTemplate {
+                reason: "this model has no chat template".into(),
+            })?;
+        let text = template.render(
+            messages,
+            true,
+            self.tokenizer.bos_token.as_deref(),
+            self.tokenizer.eos_token.as_deref(),
+        )?;
+        self.tokenizer.encode(&text)
+    }
+
+    /// One completion per token-id prompt, all decoded in one batch.
+    pub fn generate_ids(
+        &self,
+        prompts: &[Vec<u32>],
+        cfg: &SamplingConfig,
+    ) -> Result<Vec<Generation>, ModelError> {
+        generate(
+            &self.decoder,
+            &self.tokenizer,
+            prompts,
+            cfg,
+            GenerationLimits {
+                vocab: self.config.vocab_size,
+                max_seq_len: self.config.max_seq_len,
+            },
+            &self.device,
+        )
+    }
+
+    /// One completion per raw-text prompt (tokenised as is).
+    pub fn generate_text(
+        &self,
+        prompts: &[String],
+        cfg: &SamplingConfig,
+    ) -> Result<Vec<Generation>, ModelError> {
+        let ids = prompts
+            .iter()
+            .map(|p| self.tokenizer.encode(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.generate_ids(&ids, cfg)
+    }
+
+    /// One assistant reply per conversation, all decoded in one batch.
+    pub fn generate_chat(
+        &self,
+        conversations: &[Vec<ChatMessage>],
+        cfg: &SamplingConfig,
+    ) -> Result<Vec<Generation>, ModelError> {
+        let ids = conversations
+            .iter()
+            .map(|c| self.encode_chat(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.generate_ids(&ids, cfg)
+    }
+
+    /// Logits of the last position of `ids`.
+    pub fn last_logits(&self, ids: &[u32]) -> Result<Vec<f32>, ModelError> {
+        let all = self.all_logits(ids)?;
+        let vocab = self.config.vocab_size;
+        Ok(all[all.len() - vocab..].to_vec())
+    }
+
+    /// Logits of every position of `ids`, row-major `[len * vocab]`.
+    pub fn all_logits(&self, ids: &[u32]) -> Result<Vec<f32>, ModelError> {
+        use super::decoder::ForwardInput;
+        use super::generation::int_tensor;
+        let vocab = self.config.vocab_size;
+        if ids.is_empty() {
+            return Err(ModelError::invalid("the prompt has no tokens"));
+        }
+        if let Some(bad) = ids.iter().find(|&&id| id as usize >= vocab) {
+            return Err(ModelError::invalid(format!(
+                "token id {bad} is outside the vocabulary of {vocab}"
+            )));
+        }
+        let len = ids.len();
+        let positions = vec![(0..len).collect::<Vec<_>>()];
+        let key_valid = vec![vec![true; len]];
+        let logits = self.decoder.forward(
+            int_tensor(
+                ids.iter().map(|&i| i as i32).collect(),
+                [1, len],
+                &self.device,
+            ),
+            &ForwardInput {
+                positions: &positions,
+                key_valid: &key_valid,
+            },
+        );
+        logits
+            .reshape([len * vocab])
+            .into_data()
+            .try_to_vec_as::<f32>()
+            .map_err(|e| ModelError::Unsupported {
+                what: "reading logits back from the device".into(),
+                reason: format!("{e:?}"),
+            })
+    }
+
+    /// Log-probabilities of each completion given its prompt (see [`CompletionLogprobs`]);
+    /// differentiable when the model lives on an autodiff device.
+    pub fn completion_logprobs(
+        &self,
+        pairs: &[(Vec<u32>, Vec<u32>)],
+    ) -> Result<CompletionLogprobs, ModelError> {
+        completion_logprobs(&self.decoder, pairs, self.config.vocab_size, &self.device)
+    }
+
+    /// Attaches fresh adapters (A drawn from `seed`, B zero, so outputs are unchanged) to the
+    /// spec's target modules and freezes the base.
+    pub fn with_new_lora(mut self, spec: &LoraSpec, seed: u64) -> Result<Self, ModelError> {
+        self.decoder = attach_new_lora(self.decoder, spec, seed, &self.device)?;
+        self.lora = Some(spec.clone());
+        Ok(self)
+    }
+
+    /// Attaches the PEFT adapters saved in `dir` (base frozen).
+    pub fn with_adapter(mut self, dir: &Path) -> Result<Self, ModelError> {
+        let (decoder, spec) = load_peft_adapter(self.decoder, dir, &self.device)?;
+        self.decoder = decoder;
+        self.lora = Some(spec);
+        Ok(self)
+    }
+
+    /// Saves the attached adapters to `dir` in PEFT's format.
+    pub fn save_adapter(&self, dir: &Path) -> Result<(), ModelError> {
+        let spec = self
+            .lora
+            .as_ref()
+            .ok_or_else(|| ModelError::invalid("this model has no LoRA adapters to save"))?;
+        save_peft_adapter(&self.decoder, spec, dir)
+    }
+
+    /// Folds the adapters into the base weights.
+    pub fn merge_adapter(mut self) -> Self {
+        self.decoder = merge_lora(self.decoder);
+        self.lora = None;
+        self
+    }
+}

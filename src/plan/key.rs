@@ -1,0 +1,141 @@
+//! Content keys: blake3 over a canonical encoding of (kind, canonical params, external
+//! inputs, input keys in order). See `KEYS.md` for what is and is not hashed.
+
+use serde_json::Value;
+
+use crate::plan::ir::{ContentKey, ExternalInput, StageKind};
+
+/// Version tag hashed first; bump it when the encoding changes.
+const DOMAIN: &[u8] = b"mascot/stage-key/v1\n";
+
+/// The key of a stage.
+pub fn content_key(
+    kind: StageKind,
+    params: &Value,
+    external: &[ExternalInput],
+    inputs: &[&ContentKey],
+) -> ContentKey {
+    let mut h = blake3::Hasher::new();
+    h.update(DOMAIN);
+    field(&mut h, b"kind", kind.as_str().as_bytes());
+    field(&mut h, b"params", canonical_json(params).as_bytes());
+    for e in external {
+        let path = crate::lang::source::slash(&e.path);
+        field(
+            &mut h,
+            b"external",
+            format!("{}={}", e.role, path).as_bytes(),
+        );
+    }
+    for k in inputs {
+        field(&mut h, b"input", k.0.as_bytes());
+    }
+    ContentKey(h.finalize().to_hex().to_string())
+}
+
+/// Length-prefixed so no two encodings collide.
+fn field(h: &mut blake3::Hasher, tag: &[u8], bytes: &[u8]) {
+    h.update(tag);
+    h.update(&(bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+/// JSON with object keys sorted at every level and no whitespace.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write(v, &mut out);
+    out
+}
+
+fn write(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write(&m[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The same value with object keys sorted (for `Stage::params`).
+pub fn canonicalize(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonicalize(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonicalize).collect()),
+        Value::Number(n) => Value::Number(f32_shortest(n)),
+        other => other,
+    }
+}
+
+/// `f32` fields (temperature, LoRA dropout) widen to `f64` as `0.10000000149011612`; write
+/// them as the shortest decimal that reads back as the same `f32` (`0.1`).
+fn f32_shortest(n: serde_json::Number) -> serde_json::Number {
+    let Some(x) = n.as_f64().filter(|_| n.is_f64()) else {
+        return n;
+    };
+    let narrow = x as f32;
+    if narrow as f64 != x || !narrow.is_finite() {
+        return n;
+    }
+    narrow
+        .to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .unwrap_or(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn widened_f32_values_are_written_short() {
+        let v = serde_json::to_value(0.1f32).unwrap();
+        assert_eq!(canonicalize(v).to_string(), "0.1");
+        let exact = serde_json::to_value(1e-5f64).unwrap();
+        assert_eq!(canonicalize(exact.clone()), exact);
+    }
+
+    #[test]
+    fn key_ignores_object_key_order_but_not_values() {
+        let a = json!({"k": 2, "t": {"b": 1, "a": 2}});
+        let b = json!({"t": {"a": 2, "b": 1}, "k": 2});
+        let c = json!({"t": {"a": 2, "b": 1}, "k": 3});
+        let ka = content_key(StageKind::Report, &a, &[], &[]);
+        assert_eq!(ka, content_key(StageKind::Report, &b, &[], &[]));
+        assert_ne!(ka, content_key(StageKind::Report, &c, &[], &[]));
+        assert_ne!(ka, content_key(StageKind::Evaluate, &a, &[], &[]));
+        assert_ne!(ka, content_key(StageKind::Report, &a, &[], &[&ka]));
+    }
+}

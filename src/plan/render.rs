@@ -1,0 +1,77 @@
+//! Human and machine renderings of a plan: a readable text tree, YAML, JSON, Graphviz dot.
+
+use std::fmt::Write;
+
+use crate::plan::ir::Plan;
+
+/// A readable tree: each variant, then each stage with its short key, kind and inputs.
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "experiment \"{}\" ({})",
+        plan.experiment,
+        plan.source.to_string_lossy()
+    );
+    let _ = writeln!(out, "variants ({}):", plan.variants.len());
+    for v in &plan.variants {
+        let desc = v
+            .description
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}{desc}: {} stages", v.name, v.stages.len());
+    }
+    let _ = writeln!(out, "stages ({}):", plan.stages.len());
+    for s in &plan.stages {
+        let _ = writeln!(out, "  {} {} [{}]", s.key.short(), s.id, s.kind.as_str());
+        for (i, input) in s.inputs.iter().enumerate() {
+            let branch = if i + 1 == s.inputs.len() {
+                "└─"
+            } else {
+                "├─"
+            };
+            let key = plan
+                .stage(input)
+                .map(|x| x.key.short().to_string())
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:12} {branch} {input} ({key})", "");
+        }
+        if s.variants.len() > 1 {
+            let _ = writeln!(out, "  {:12} shared by: {}", "", s.variants.join(", "));
+        }
+    }
+    out
+}
+
+pub fn json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_default() + "\n"
+}
+
+pub fn yaml(plan: &Plan) -> String {
+    serde_yaml::to_string(plan).unwrap_or_default()
+}
+
+/// Graphviz: one box per stage (id, kind, short key), an edge per input.
+pub fn dot(plan: &Plan) -> String {
+    let mut out = String::from(
+        "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
+    );
+    for s in &plan.stages {
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\\n{}\\n{}\"];",
+            s.id,
+            s.id,
+            s.kind.as_str(),
+            s.key.short()
+        );
+    }
+    for s in &plan.stages {
+        for i in &s.inputs {
+            let _ = writeln!(out, "  \"{i}\" -> \"{}\";", s.id);
+        }
+    }
+    out.push_str("}\n");
+    out
+}

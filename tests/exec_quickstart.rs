@@ -1,0 +1,184 @@
+//! The executor end to end on `experiments/quickstart.mascot` through the built binary, on a
+//! temporary copy of the experiment, its persona files and the fixture data: a second run
+//! executes nothing, one parameter edit reruns exactly its dependants, kill -9 then rerun
+//! completes, and a corrupted artifact is caught by `cache verify` and rebuilt.
+
+mod exec_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use exec_support::*;
+
+const STAGES: [&str; 8] = [
+    "quickstart/load_dataset/negative",
+    "quickstart/load_dataset/neutral",
+    "quickstart/load_dataset/positive",
+    "quickstart/report",
+    "quickstart/sample_candidates/negative",
+    "quickstart/sample_candidates/neutral",
+    "quickstart/sample_candidates/positive",
+    "quickstart/simulated_users",
+];
+
+struct Checkout {
+    dir: tempfile::TempDir,
+}
+
+impl Checkout {
+    fn new() -> Checkout {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&root.join("experiments"), &dir.path().join("experiments"));
+        copy_dir(&root.join("personas"), &dir.path().join("personas"));
+        copy_dir(
+            &root.join("tests/fixtures/data"),
+            &dir.path().join("tests/fixtures/data"),
+        );
+        Checkout { dir }
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("experiments/quickstart.mascot")
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("experiments/.mascot")
+    }
+
+    fn run(&self, extra: &[&str]) -> serde_json::Value {
+        let file = self.file();
+        let mut args = vec!["run", file.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = mascot(&args, &[]);
+        assert_eq!(code, 0, "{err}");
+        last_json(&out)
+    }
+
+    fn verify(&self) -> (i32, String) {
+        let store = self.store();
+        let (code, out, _) = mascot(
+            &["cache", "verify", "--store", store.to_str().unwrap()],
+            &[],
+        );
+        (code, out)
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.file()).unwrap();
+        assert!(
+            text.contains(from),
+            "quickstart.mascot no longer contains `{from}`"
+        );
+        std::fs::write(self.file(), text.replacen(from, to, 1)).unwrap();
+    }
+}
+
+#[test]
+fn rerun_is_free_and_one_edit_reruns_exactly_its_dependants() {
+    let co = Checkout::new();
+    let first = co.run(&[]);
+    assert_eq!(ids(&first, "executed"), sorted(&STAGES));
+    let second = co.run(&[]);
+    assert!(ids(&second, "executed").is_empty(), "{second}");
+    assert_eq!(ids(&second, "cached"), sorted(&STAGES));
+
+    // One user type fewer: the users stage and the report only.
+    co.edit(
+        "types: [INFP, ENTJ, ISTJ, ESFP]",
+        "types: [INFP, ENTJ, ISTJ]",
+    );
+    let (code, out, _) = mascot(&["run", co.file().to_str().unwrap(), "--dry-run"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().any(|l| l.starts_with("run")
+            && l.contains("quickstart/simulated_users")
+            && l.contains("parameter types[3] removed")),
+        "{out}"
+    );
+    let third = co.run(&[]);
+    assert_eq!(
+        ids(&third, "executed"),
+        sorted(&["quickstart/simulated_users", "quickstart/report"])
+    );
+
+    // A sampling parameter: the three sampling stages and the report.
+    co.edit("max_tokens: 24", "max_tokens: 8");
+    let fourth = co.run(&[]);
+    assert_eq!(
+        ids(&fourth, "executed"),
+        sorted(&[
+            "quickstart/sample_candidates/positive",
+            "quickstart/sample_candidates/negative",
+            "quickstart/sample_candidates/neutral",
+            "quickstart/report",
+        ])
+    );
+    let (code, out) = co.verify();
+    assert_eq!(code, 0, "{out}");
+
+    // The sampled candidates are there: 2 contexts x 3 personas x K=3 per subset.
+    let store = co.store();
+    let mut candidates = 0;
+    for e in std::fs::read_dir(store.join("objects")).unwrap() {
+        let p = e.unwrap().path().join("candidates.jsonl");
+        if p.exists() {
+            let text = std::fs::read_to_string(&p).unwrap();
+            if text
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("\"output_tokens\":8"))
+            {
+                assert_eq!(text.lines().count(), 18);
+                candidates += 1;
+            }
+        }
+    }
+    assert_eq!(candidates, 3);
+}
+
+#[test]
+fn kill_9_then_rerun_and_corruption_on_quickstart() {
+    let co = Checkout::new();
+    let file = co.file();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mascot"))
+        .args(["run", file.to_str().unwrap(), "--jobs", "2"])
+        .env("MASCOT_TEST_STAGE_DELAY_MS", "400")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let done = std::fs::read_dir(co.store().join("objects"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(done < STAGES.len(), "the run finished before it was killed");
+    let (code, out) = co.verify();
+    assert_eq!(code, 0, "{out}");
+    let v = co.run(&[]);
+    assert_eq!(ids(&v, "cached").len(), done, "{v}");
+    assert_eq!(ids(&v, "executed").len(), STAGES.len() - done, "{v}");
+    let (code, out) = co.verify();
+    assert_eq!(code, 0, "{out}");
+
+    // Damage the users artifact: verify names it, the next run rebuilds only it.
+    let users = std::fs::read_dir(co.store().join("objects"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("users.json").exists())
+        .unwrap();
+    let mut bytes = std::fs::read(users.join("users.json")).unwrap();
+    let i = bytes.iter().position(|b| *b == b'I').unwrap();
+    bytes[i] = b'E';
+    std::fs::write(users.join("users.json"), bytes).unwrap();
+    let (code, out) = co.verify();
+    assert_eq!(code, 1);
+    assert!(out.contains("(quickstart/simulated_users)"), "{out}");
+    let v = co.run(&[]);
+    assert_eq!(ids(&v, "executed"), vec!["quickstart/simulated_users"]);
+    let (code, out) = co.verify();
+    assert_eq!(code, 0, "{out}");
+}

@@ -1,0 +1,221 @@
+//! Content-key properties: formatting, comments, declaration order and binding names never
+//! change a key; contents do; variants share the nodes they have in common.
+
+use std::path::Path;
+
+use mascot::plan::{Plan, StageKind, compile_bytes, compile_file};
+
+fn compile_text(name: &str, text: &str) -> Plan {
+    // Compiled as if it lived in `experiments/`, so its imports resolve.
+    let path = Path::new("experiments").join(name);
+    let c = compile_bytes(&path, &path.to_string_lossy(), text.as_bytes());
+    c.plan
+        .unwrap_or_else(|d| panic!("{}", d.render(&c.sources)))
+}
+
+fn keys(plan: &Plan) -> Vec<String> {
+    let mut k: Vec<String> = plan.stages.iter().map(|s| s.key.0.clone()).collect();
+    k.sort();
+    k
+}
+
+fn quickstart() -> String {
+    std::fs::read_to_string("experiments/quickstart.mascot").unwrap()
+}
+
+#[test]
+fn comments_whitespace_and_binding_names_do_not_change_keys() {
+    let original = quickstart();
+    let base = compile_text("quickstart.mascot", &original);
+    let noisy = original
+        .replace("model tiny {", "// a comment\nmodel   renamed_model {")
+        .replace("speaker: tiny", "speaker:   renamed_model // trailing")
+        .replace("dataset ed_fixture", "dataset fixture_data")
+        .replace("data: ed_fixture", "data: fixture_data");
+    assert_ne!(noisy, original);
+    let other = compile_text("quickstart.mascot", &noisy);
+    assert_eq!(keys(&base), keys(&other));
+}
+
+#[test]
+fn declaration_and_stage_order_do_not_change_keys() {
+    let original = quickstart();
+    let base = compile_text("quickstart.mascot", &original);
+    // Move the users declaration to the end and swap two pipeline stages.
+    let users = "users mbti {\n    types: [INFP, ENTJ, ISTJ, ESFP]\n}\n";
+    assert!(original.contains(users));
+    let moved = original.replace(users, "") + "\n" + users;
+    let swapped = moved.replace(
+        "    simulated_users {\n        users: mbti\n    }\n    sample_candidates {",
+        "    sample_candidates {",
+    );
+    let swapped = swapped.replace(
+        "    report {",
+        "    simulated_users {\n        users: mbti\n    }\n    report {",
+    );
+    assert_ne!(swapped, original);
+    assert_eq!(
+        keys(&base),
+        keys(&compile_text("quickstart.mascot", &swapped))
+    );
+}
+
+#[test]
+fn changing_a_parameter_changes_the_key_and_downstream_keys() {
+    let original = quickstart();
+    let base = compile_text("quickstart.mascot", &original);
+    let changed = compile_text("quickstart.mascot", &original.replace("k: 3", "k: 4"));
+    let kb = |p: &Plan, kind| {
+        p.stages
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.key.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kb(&base, StageKind::LoadDataset),
+        kb(&changed, StageKind::LoadDataset)
+    );
+    assert_ne!(
+        kb(&base, StageKind::SampleCandidates),
+        kb(&changed, StageKind::SampleCandidates)
+    );
+    assert_ne!(
+        kb(&base, StageKind::Report),
+        kb(&changed, StageKind::Report)
+    );
+}
+
+#[test]
+fn formatting_every_experiment_and_fixture_keeps_its_keys() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["experiments", "tests/fixtures/ok"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 6);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let formatted = mascot::lang::format_source(&text).unwrap();
+        assert_eq!(
+            mascot::lang::format_source(&formatted).unwrap(),
+            formatted,
+            "fmt is not idempotent on {}",
+            f.display()
+        );
+        let display = f.to_string_lossy().into_owned();
+        let a = compile_bytes(&f, &display, text.as_bytes()).plan.unwrap();
+        let b = compile_bytes(&f, &display, formatted.as_bytes())
+            .plan
+            .unwrap();
+        assert_eq!(a, b, "formatting changed the plan of {}", f.display());
+        let comments = |s: &str| s.lines().filter(|l| l.contains("//")).count();
+        assert_eq!(
+            comments(&text),
+            comments(&formatted),
+            "fmt lost a comment in {}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn ablation_variants_share_nodes() {
+    let plan = compile_file(Path::new("experiments/ablations.mascot"))
+        .plan
+        .unwrap();
+    let naive: usize = plan.variants.iter().map(|v| v.stages.len()).sum();
+    assert!(
+        plan.stages.len() < naive / 2,
+        "{} nodes vs {naive} naive",
+        plan.stages.len()
+    );
+    let one = |kind: StageKind| plan.stages.iter().filter(|s| s.kind == kind).count();
+    // One reward model and one preference set (per training subset) for the whole suite.
+    assert_eq!(one(StageKind::TrainRewardModel), 1);
+    assert_eq!(one(StageKind::BuildPreferences), 1);
+    let rm = plan
+        .stages
+        .iter()
+        .find(|s| s.kind == StageKind::TrainRewardModel)
+        .unwrap();
+    assert_eq!(rm.variants.len(), plan.variants.len());
+    // MASCOT-C reuses MASCOT's persona alignment.
+    let align = plan
+        .stages
+        .iter()
+        .find(|s| s.id == "MASCOT/align_personas")
+        .unwrap();
+    assert!(align.variants.iter().any(|v| v == "MASCOT-C"));
+    // MASCOT-P has no alignment at all.
+    let p = plan.variants.iter().find(|v| v.name == "MASCOT-P").unwrap();
+    assert!(
+        p.stages
+            .iter()
+            .all(|id| plan.stage(id).unwrap().kind != StageKind::AlignPersonas)
+    );
+}
+
+#[test]
+fn plan_is_topologically_ordered_and_ids_are_unique() {
+    for f in [
+        "experiments/ed.mascot",
+        "experiments/qmsum.mascot",
+        "experiments/ablations.mascot",
+    ] {
+        let plan = compile_file(Path::new(f)).plan.unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for s in &plan.stages {
+            for i in &s.inputs {
+                assert!(seen.contains(i), "{} comes before its input {i}", s.id);
+            }
+            assert!(seen.insert(s.id.clone()), "duplicate id {}", s.id);
+        }
+    }
+}
+
+#[test]
+fn executable_kinds_emit_the_executor_param_structs() {
+    use mascot::plan::params::*;
+    let plan = compile_file(Path::new("experiments/quickstart.mascot"))
+        .plan
+        .unwrap();
+    for s in &plan.stages {
+        match s.kind {
+            StageKind::LoadDataset => {
+                let p: LoadDatasetParams = serde_json::from_value(s.params.clone()).unwrap();
+                assert!(matches!(
+                    p,
+                    LoadDatasetParams::EmpatheticDialogues { limit: Some(4), .. }
+                ));
+                assert_eq!(
+                    s.external[0].path,
+                    Path::new("../tests/fixtures/data/empathetic_dialogues")
+                );
+            }
+            StageKind::SimulatedUsers => {
+                let p: SimulatedUsersParams = serde_json::from_value(s.params.clone()).unwrap();
+                assert_eq!(p.types.len(), 4);
+            }
+            StageKind::SampleCandidates => {
+                let p: SampleCandidatesParams = serde_json::from_value(s.params.clone()).unwrap();
+                assert_eq!(
+                    (p.k, p.max_tokens, p.limit, p.personas.len()),
+                    (3, 24, Some(2), 3)
+                );
+            }
+            StageKind::Report => {
+                let p: ReportParams = serde_json::from_value(s.params.clone()).unwrap();
+                assert_eq!(p.variants, vec!["quickstart".to_string()]);
+                assert_eq!(
+                    s.inputs.len(),
+                    4,
+                    "report reads the 3 candidate sets and the users"
+                );
+            }
+            other => panic!("quickstart must only use executable kinds, found {other:?}"),
+        }
+    }
+}
