@@ -78,8 +78,27 @@ impl Checkout {
 #[test]
 fn rerun_is_free_and_one_edit_reruns_exactly_its_dependants() {
     let co = Checkout::new();
-    let first = co.run(&[]);
+    let first = co.run(&["--jobs", "3"]);
     assert_eq!(ids(&first, "executed"), sorted(&STAGES));
+    // The three sampling stages share the `cpu` device token: they never overlap, even
+    // with three jobs.
+    let mut spans: Vec<(String, String)> = std::fs::read_dir(co.store().join("objects"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("manifest.json"))
+        .map(|p| serde_json::from_slice::<serde_json::Value>(&std::fs::read(p).unwrap()).unwrap())
+        .filter(|m| m["kind"] == "sample_candidates")
+        .map(|m| {
+            (
+                m["started"].as_str().unwrap().to_string(),
+                m["finished"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    spans.sort();
+    assert_eq!(spans.len(), 3);
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "sampling stages overlapped: {spans:?}");
+    }
     let second = co.run(&[]);
     assert!(ids(&second, "executed").is_empty(), "{second}");
     assert_eq!(ids(&second, "cached"), sorted(&STAGES));

@@ -76,7 +76,7 @@ fn ls(dir: &std::path::Path) -> u8 {
                 total += m.total_size();
                 println!(
                     "{}  {:<18} {:<40} {:>4} files {:>12} bytes  {}",
-                    &key[..key.len().min(16)],
+                    short(key),
                     m.kind,
                     m.stage_id,
                     m.files.len(),
@@ -84,7 +84,7 @@ fn ls(dir: &std::path::Path) -> u8 {
                     m.finished
                 );
             }
-            Err(e) => println!("{}  (unreadable manifest: {e})", &key[..key.len().min(16)]),
+            Err(e) => println!("{}  (unreadable manifest: {e})", short(key)),
         }
     }
     println!("{} artifacts, {total} bytes", keys.len());
@@ -156,4 +156,9 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
         }
         Err(e) => super::report_error(e.into()),
     }
+}
+
+/// The first 16 characters of a key (any directory name in `objects/`, so char-safe).
+fn short(key: &str) -> String {
+    key.chars().take(16).collect()
 }

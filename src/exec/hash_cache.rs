@@ -53,7 +53,9 @@ impl HashCache {
         if !*self.dirty.lock().unwrap_or_else(|e| e.into_inner()) {
             return Ok(());
         }
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget files that are gone, so the cache does not grow forever.
+        entries.retain(|path, _| Path::new(path).exists());
         let bytes = serde_json::to_vec(&*entries).unwrap_or_default();
         write_atomic(&self.path, &bytes)
     }
