@@ -253,3 +253,23 @@ fn reward_head_trains_with_bradley_terry_and_round_trips() {
         .unwrap();
     assert!((alone[0] - after[1]).abs() < 1e-4);
 }
+
+#[test]
+fn spec_with_lora_loads_trainable_adapters() {
+    use mascot::model::{ModelSource, ModelSpec};
+    let spec = ModelSpec {
+        source: ModelSource::Tiny(tiny_config()),
+        dtype: "f32".into(),
+        device: "cpu".into(),
+        lora: Some(lora_spec()),
+    };
+    let model = LoadedModel::load_trainable(&spec, Path::new(".")).unwrap();
+    assert!(model.device.is_autodiff());
+    assert_eq!(model.lora.as_ref(), Some(&lora_spec()));
+    let layer = &model.decoder.layers[1];
+    assert!(layer.self_attn.q_proj.weight.adapter().is_some());
+    assert!(layer.mlp.down_proj.weight.adapter().is_some());
+    assert!(layer.mlp.up_proj.weight.adapter().is_none());
+    let inference = LoadedModel::load(&spec, Path::new(".")).unwrap();
+    assert!(!inference.device.is_autodiff());
+}

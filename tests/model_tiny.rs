@@ -172,6 +172,17 @@ fn bad_inputs_are_errors_not_panics() {
             .is_err()
     );
     assert!(model.completion_logprobs(&[(vec![], vec![1])]).is_err());
+    // max_seq_len (128) bounds prompt + output.
+    let long = vec![b'a' as u32; 200];
+    let err = model
+        .generate_ids(&[long], &SamplingConfig::greedy(2))
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 128"), "{err}");
+    let near = vec![b'a' as u32; 124];
+    let out = model
+        .generate_ids(&[near], &SamplingConfig::greedy(20))
+        .unwrap();
+    assert!(out[0].output_ids.len() <= 4, "{}", out[0].output_ids.len());
     let mut spec = tiny_spec("llama", 1);
     if let ModelSource::Tiny(t) = &mut spec.source {
         t.vocab = 100;

@@ -46,11 +46,7 @@ fn logits(args: &LogitsArgs) -> Result<String, ModelError> {
         .iter()
         .take(5)
         .map(|(id, logit)| {
-            let token = model
-                .tokenizer
-                .inner
-                .id_to_token(*id as u32)
-                .unwrap_or_default();
+            let token = model.tokenizer.decode(&[*id as u32]).unwrap_or_default();
             format!("{id:>8} {logit:>10.4} {token:?}")
         })
         .collect();

@@ -78,6 +78,10 @@ impl ChatTemplate {
         env.add_function("raise_exception", |msg: String| -> Result<String, Error> {
             Err(Error::new(ErrorKind::InvalidOperation, msg))
         });
+        // transformers exposes this to templates (Llama 3.x date headers).
+        env.add_function("strftime_now", |format: String| {
+            chrono::Utc::now().format(&format).to_string()
+        });
         env.add_template_owned("chat", self.source.clone())
             .map_err(template_error)?;
         Ok(env)

@@ -22,7 +22,8 @@ pub struct Decoder {
     pub embed_tokens: Embedding,
     pub layers: Vec<DecoderLayer>,
     pub norm: RmsNorm,
-    /// `None` when the output projection is tied to `embed_tokens`.
+    /// The output projection. Loaded models always have one (a tied model gets a copy of
+    /// `embed_tokens`); `None` computes the logits from `embed_tokens` directly.
     pub lm_head: Option<Linear>,
     #[module(skip)]
     pub rope_theta: f64,

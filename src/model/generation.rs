@@ -25,6 +25,14 @@ pub struct Generation {
     pub text: String,
 }
 
+/// Sizes generation must respect.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerationLimits {
+    pub vocab: usize,
+    /// Longest prompt + output; a sequence stops there.
+    pub max_seq_len: usize,
+}
+
 /// Token id used for left padding (masked out, so any valid id works).
 const PAD_ID: u32 = 0;
 
@@ -34,15 +42,23 @@ pub fn generate(
     tokenizer: &ModelTokenizer,
     prompts: &[Vec<u32>],
     cfg: &SamplingConfig,
-    vocab: usize,
+    limits: GenerationLimits,
     device: &Device,
 ) -> Result<Vec<Generation>, ModelError> {
+    let vocab = limits.vocab;
     if prompts.is_empty() {
         return Ok(Vec::new());
     }
     for (i, prompt) in prompts.iter().enumerate() {
         if prompt.is_empty() {
             return Err(ModelError::invalid(format!("prompt {i} is empty")));
+        }
+        if prompt.len() >= limits.max_seq_len {
+            return Err(ModelError::invalid(format!(
+                "prompt {i} has {} tokens; the model accepts at most {} (prompt and output)",
+                prompt.len(),
+                limits.max_seq_len
+            )));
         }
         if let Some(bad) = prompt.iter().find(|&&id| id as usize >= vocab) {
             return Err(ModelError::invalid(format!(
@@ -93,7 +109,9 @@ pub fn generate(
                     done[b] = true;
                 }
             }
-            if outputs[b].len() >= cfg.max_tokens {
+            if outputs[b].len() >= cfg.max_tokens
+                || lengths[b] + outputs[b].len() >= limits.max_seq_len
+            {
                 done[b] = true;
             }
         }

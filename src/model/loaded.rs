@@ -11,7 +11,7 @@ use super::config::DecoderConfig;
 use super::decoder::Decoder;
 use super::device::parse_device;
 use super::error::ModelError;
-use super::generation::{Generation, generate};
+use super::generation::{Generation, GenerationLimits, generate};
 use super::hf_config::read_hf_config;
 use super::hf_tokenizer::read_hf_tokenizer;
 use super::logprobs::{CompletionLogprobs, completion_logprobs};
@@ -36,8 +36,18 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// Loads `spec`; relative paths in it resolve against `base_dir`.
+    /// Loads `spec` for inference; relative paths in it resolve against `base_dir`.
     pub fn load(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, false)
+    }
+
+    /// Loads `spec` on an autodiff device, for training (LoRA adapters from `spec.lora`,
+    /// the reward head, GRPO log-probabilities).
+    pub fn load_trainable(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, true)
+    }
+
+    fn load_on(spec: &ModelSpec, base_dir: &Path, autodiff: bool) -> Result<Self, ModelError> {
         if spec.dtype != "f32" {
             return Err(ModelError::Unsupported {
                 what: format!("dtype `{}`", spec.dtype),
@@ -47,6 +57,7 @@ impl LoadedModel {
             });
         }
         let device = parse_device(&spec.device)?;
+        let device = if autodiff { device.autodiff() } else { device };
         let resolve = |p: &PathBuf| {
             if p.is_absolute() {
                 p.clone()
@@ -118,12 +129,10 @@ impl LoadedModel {
         })
     }
 
-    /// A llama.cpp GGUF file.
-    pub fn from_gguf(path: &Path, _device: Device) -> Result<Self, ModelError> {
-        Err(ModelError::Unsupported {
-            what: format!("`{}`", path.display()),
-            reason: "GGUF loading is not wired in yet".into(),
-        })
+    /// A llama.cpp GGUF file (tensors dequantised to f32 on load; tokenizer and chat template
+    /// from the metadata).
+    pub fn from_gguf(path: &Path, device: Device) -> Result<Self, ModelError> {
+        super::gguf::load_gguf(path, device)
     }
 
     /// Token ids of a conversation rendered with the chat template (with the assistant
@@ -155,7 +164,10 @@ impl LoadedModel {
             &self.tokenizer,
             prompts,
             cfg,
-            self.config.vocab_size,
+            GenerationLimits {
+                vocab: self.config.vocab_size,
+                max_seq_len: self.config.max_seq_len,
+            },
             &self.device,
         )
     }
