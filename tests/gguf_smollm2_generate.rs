@@ -44,7 +44,7 @@ fn chat_prompt_logits_and_greedy_answers_equal_transformers() {
         .map(|(&g, &w)| (g as f64 - w).abs())
         .fold(0.0, f64::max);
     eprintln!("max |logit - transformers| over the first 64: {max_err:.2e}");
-    assert!(max_err < 2e-3, "max abs error {max_err}");
+    assert!(max_err < 5e-4, "max abs error {max_err}");
     let argmax = logits
         .iter()
         .enumerate()

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use mascot::model::lora::peft_tensor_name;

@@ -71,7 +71,7 @@ fn check_against_transformers(name: &str) {
         );
         let generated = model
             .generate_ids(
-                &[ids.clone()],
+                std::slice::from_ref(&ids),
                 &SamplingConfig::greedy(prompt.greedy_ids.len()),
             )
             .unwrap();

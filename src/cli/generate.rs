@@ -68,7 +68,9 @@ pub fn run(args: GenerateArgs) -> u8 {
 }
 
 fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
-    if !(args.temperature >= 0.0) || !(args.top_p > 0.0 && args.top_p <= 1.0) {
+    let temperature_ok = args.temperature >= 0.0;
+    let top_p_ok = args.top_p > 0.0 && args.top_p <= 1.0;
+    if !temperature_ok || !top_p_ok {
         return Err(ModelError::invalid(
             "--temperature must be >= 0 and --top-p in (0, 1]",
         ));

@@ -56,19 +56,19 @@ impl DecoderConfig {
         if self.num_heads == 0 || self.num_kv_heads == 0 {
             return Err("num_heads and num_kv_heads must be positive".into());
         }
-        if self.num_heads % self.num_kv_heads != 0 {
+        if !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return Err(format!(
                 "num_heads ({}) must be a multiple of num_kv_heads ({})",
                 self.num_heads, self.num_kv_heads
             ));
         }
-        if self.head_dim.is_none() && self.hidden_size % self.num_heads != 0 {
+        if self.head_dim.is_none() && !self.hidden_size.is_multiple_of(self.num_heads) {
             return Err(format!(
                 "hidden_size ({}) must be a multiple of num_heads ({}) when head_dim is not set",
                 self.hidden_size, self.num_heads
             ));
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return Err(format!(
                 "head_dim ({}) must be even for RoPE",
                 self.head_dim()
