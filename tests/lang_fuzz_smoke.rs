@@ -126,18 +126,18 @@ fn exercise(bytes: &[u8]) {
         let _ = mascot::plan::render::text(plan);
         let _ = mascot::plan::render::yaml(plan);
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        if let Ok(formatted) = mascot::lang::format_source(text) {
-            let again = mascot::lang::format_source(&formatted).expect("formatted output parses");
-            assert_eq!(again, formatted, "fmt is not idempotent");
-            let before = mascot::plan::compile_bytes(path, "fuzz.mascot", bytes)
-                .plan
-                .ok();
-            let after = mascot::plan::compile_bytes(path, "fuzz.mascot", formatted.as_bytes())
-                .plan
-                .ok();
-            assert_eq!(before, after, "formatting changed the plan");
-        }
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Ok(formatted) = mascot::lang::format_source(text)
+    {
+        let again = mascot::lang::format_source(&formatted).expect("formatted output parses");
+        assert_eq!(again, formatted, "fmt is not idempotent");
+        let before = mascot::plan::compile_bytes(path, "fuzz.mascot", bytes)
+            .plan
+            .ok();
+        let after = mascot::plan::compile_bytes(path, "fuzz.mascot", formatted.as_bytes())
+            .plan
+            .ok();
+        assert_eq!(before, after, "formatting changed the plan");
     }
 }
 
