@@ -1,5 +1,9 @@
 //! Compiling a generated sweep of 1,000 variants (load, check, expand, build): the goal is
 //! well under one second.
+//!
+//! Measured 2026-11-26 on the shared 2-core machine (load average ~8 from other builds),
+//! `cargo bench --bench compile --profile dev`: 787 ms median (664-960 ms), 17,992 stage
+//! nodes; `mascot check` of the same file used 0.39 s of CPU.
 
 use std::path::Path;
 

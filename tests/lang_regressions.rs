@@ -64,3 +64,32 @@ fn syntax_error_after_a_value_does_not_suggest_operators() {
     let err = parse("experiment \"x\" { seed: 1 = }", FileId(0)).unwrap_err();
     assert!(!err.0[0].message.contains("`+`"), "{}", err.0[0].message);
 }
+
+/// The nesting limit must leave room on a 2 MiB test-thread stack for the deepest accepted
+/// input through parse, check and fmt.
+#[test]
+fn deepest_accepted_nesting_fits_a_small_stack() {
+    let depth = mascot::lang::parse::MAX_NESTING - 1;
+    let src = format!(
+        "experiment \"x\" {{ seed: {}1{} }}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            assert!(parse(&src, FileId(0)).is_ok());
+            assert_eq!(errors(&src), vec!["E011"]);
+            format_source(&src).unwrap();
+            let parens = format!(
+                "reward r = {}diverse(){}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            );
+            assert!(parse(&parens, FileId(0)).is_ok());
+            format_source(&parens).unwrap();
+            let _ = errors(&parens);
+        })
+        .unwrap();
+    handle.join().unwrap();
+}

@@ -65,7 +65,7 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
             &first,
             StageKind::Report,
             None,
-            to_value(&params),
+            &to_value(&params),
             report_inputs,
             vec![],
         );
@@ -81,7 +81,8 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
         return Err(BuildError::Cycle(b.graph[cycle.node_id()].id.clone()));
     }
     // Nodes are created after their inputs, so index order is a topological order.
-    let stages: Vec<Stage> = b.graph.node_indices().map(|i| b.graph[i].clone()).collect();
+    let (nodes, _) = b.graph.into_nodes_edges();
+    let stages: Vec<Stage> = nodes.into_iter().map(|n| n.weight).collect();
     let variants = plan_variants
         .into_iter()
         .map(|(name, description, nodes)| {
@@ -117,7 +118,7 @@ fn terminal(graph: &DiGraph<Stage, ()>, nodes: &[NodeIndex]) -> Vec<NodeIndex> {
 }
 
 fn to_value<T: Serialize>(t: &T) -> Value {
-    canonicalize(serde_json::to_value(t).unwrap_or(Value::Null))
+    serde_json::to_value(t).unwrap_or(Value::Null)
 }
 
 struct Builder<'a> {
@@ -139,14 +140,14 @@ impl Builder<'_> {
         variant: &str,
         kind: StageKind,
         label: Option<&str>,
-        params: Value,
+        params: &Value,
         inputs: Vec<NodeIndex>,
         external: Vec<ExternalInput>,
     ) -> NodeIndex {
         let input_keys: Vec<ContentKey> =
             inputs.iter().map(|i| self.graph[*i].key.clone()).collect();
         let refs: Vec<&ContentKey> = input_keys.iter().collect();
-        let key = content_key(kind, &params, &external, &refs);
+        let key = content_key(kind, params, &external, &refs);
         if let Some(&n) = self.by_key.get(&key) {
             // Variants are built one after the other: the current one, if present, is last.
             if self.graph[n].variants.last().map(String::as_str) != Some(variant) {
@@ -161,7 +162,9 @@ impl Builder<'_> {
         let stage = Stage {
             id,
             kind,
-            params,
+            // Sorted and normalised only for new nodes; the key is computed from the same
+            // canonical form either way.
+            params: canonicalize(params.clone()),
             inputs: inputs.iter().map(|i| self.graph[*i].id.clone()).collect(),
             external,
             key: key.clone(),
@@ -239,7 +242,7 @@ impl Builder<'_> {
                         name,
                         LoadDataset,
                         Some(&label),
-                        to_value(&params),
+                        &to_value(&params),
                         vec![],
                         ext,
                     );
@@ -270,7 +273,7 @@ impl Builder<'_> {
                 name,
                 SimulatedUsers,
                 None,
-                to_value(&SimulatedUsersParams { types }),
+                &to_value(&SimulatedUsersParams { types }),
                 vec![],
                 vec![],
             );
@@ -294,7 +297,7 @@ impl Builder<'_> {
                     name,
                     TrainSft,
                     None,
-                    to_value(&params),
+                    &to_value(&params),
                     inputs,
                     weights(&[model]),
                 );
@@ -334,7 +337,7 @@ impl Builder<'_> {
                     name,
                     SampleCandidates,
                     Some(&label),
-                    to_value(&params),
+                    &to_value(&params),
                     inputs,
                     weights(&[model]),
                 );
@@ -359,7 +362,7 @@ impl Builder<'_> {
                         name,
                         JudgeCandidates,
                         Some(label),
-                        params.clone(),
+                        &params,
                         vec![*sample],
                         ext.clone(),
                     );
@@ -379,7 +382,7 @@ impl Builder<'_> {
                     name,
                     BuildPreferences,
                     Some(label),
-                    params.clone(),
+                    &params,
                     vec![*j],
                     vec![],
                 );
@@ -402,7 +405,7 @@ impl Builder<'_> {
                     name,
                     TrainRewardModel,
                     None,
-                    to_value(&params),
+                    &to_value(&params),
                     prefs.clone(),
                     ext,
                 );
@@ -437,7 +440,7 @@ impl Builder<'_> {
                             name,
                             AlignPersonas,
                             None,
-                            to_value(&params),
+                            &to_value(&params),
                             inputs,
                             weights(&[model]),
                         );
@@ -476,7 +479,14 @@ impl Builder<'_> {
                     let mut inputs: Vec<NodeIndex> = policy.into_iter().collect();
                     inputs.extend(data_of(&s.fields).into_iter().map(|x| x.1));
                     dedup_ext(&mut ext);
-                    let n = self.node(name, OptimizeDirector, None, to_value(&params), inputs, ext);
+                    let n = self.node(
+                        name,
+                        OptimizeDirector,
+                        None,
+                        &to_value(&params),
+                        inputs,
+                        ext,
+                    );
                     push(&mut nodes, n);
                     n
                 }),
@@ -545,7 +555,7 @@ impl Builder<'_> {
                         name,
                         GenerateConversations,
                         Some(&l),
-                        value.clone(),
+                        &value,
                         inputs,
                         ext.clone(),
                     );
@@ -570,7 +580,7 @@ impl Builder<'_> {
                         name,
                         Evaluate,
                         Some(label),
-                        params.clone(),
+                        &params,
                         vec![*conv],
                         ext.clone(),
                     );

@@ -73,6 +73,7 @@ fn write(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        Value::Number(n) => out.push_str(&f32_shortest(n.clone()).to_string()),
         other => out.push_str(&other.to_string()),
     }
 }
