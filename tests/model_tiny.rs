@@ -196,3 +196,40 @@ fn bad_inputs_are_errors_not_panics() {
     spec.device = "tpu:0".into();
     assert!(LoadedModel::load(&spec, Path::new(".")).is_err());
 }
+
+/// Regression: the tiny model's logits were so peaked (embedding entries of unit variance,
+/// tied to the output head) that K samples at temperature 1 were all the same string, so
+/// candidate sampling on the quickstart produced K identical responses.
+#[test]
+fn tiny_model_samples_differ_at_temperature_one() {
+    let model = tiny("llama", 7);
+    let conv = vec![ChatMessage::new(
+        "user",
+        "I lost my keys today, any advice?",
+    )];
+    let cfg = SamplingConfig {
+        max_tokens: 12,
+        temperature: 1.0,
+        top_k: None,
+        top_p: 1.0,
+        seed: 7,
+        stop: vec![],
+    };
+    let outputs = model.generate_chat(&vec![conv; 4], &cfg).unwrap();
+    let distinct: std::collections::BTreeSet<_> = outputs.iter().map(|g| &g.output_ids).collect();
+    assert!(
+        distinct.len() >= 3,
+        "only {} distinct samples out of 4",
+        distinct.len()
+    );
+    let ids = model
+        .encode_chat(&[ChatMessage::new("user", "hello")])
+        .unwrap();
+    let logits = model.last_logits(&ids).unwrap();
+    let max = logits.iter().cloned().fold(f32::MIN, f32::max);
+    let mean = logits.iter().sum::<f32>() / logits.len() as f32;
+    assert!(
+        max - mean < 15.0,
+        "logits too peaked: max {max}, mean {mean}"
+    );
+}

@@ -69,10 +69,14 @@ pub fn tiny_weights(config: &DecoderConfig, seed: u64) -> MemorySource {
     let put = |source: &mut MemorySource, name: String, (shape, data)| {
         source.insert(name, shape, data);
     };
+    // The embedding is also the (tied) output head. With unit-variance entries the logits
+    // have a standard deviation of sqrt(hidden) (8 for hidden 64) and sampling at
+    // temperature 1 always draws the same token; entries of standard deviation 2/sqrt(h)
+    // keep the logits near unit scale, so K samples differ as they do for a real model.
     put(
         &mut source,
         "model.embed_tokens.weight".into(),
-        uniform(vec![v, h], 1),
+        uniform(vec![v, h], (h / 4).max(1)),
     );
     for n in 0..config.num_layers {
         let p = format!("model.layers.{n}");
