@@ -1,6 +1,10 @@
 //! The `mascot` binary on good and bad input: exit codes 0 / 1, never 101.
 
+mod lang_support;
+
 use std::process::Command;
+
+use lang_support::mascot_files;
 
 fn mascot(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mascot"))
@@ -17,9 +21,9 @@ fn mascot(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn check_accepts_every_experiment() {
     let mut args = vec!["check"];
-    let files: Vec<String> = std::fs::read_dir("experiments")
-        .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+    let files: Vec<String> = mascot_files("experiments")
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
         .collect();
     args.extend(files.iter().map(String::as_str));
     let (code, _, err) = mascot(&args);
@@ -122,8 +126,7 @@ fn fmt_check_and_write() {
     assert_eq!(mascot(&["fmt", "--write", path]).0, 0);
     assert_eq!(mascot(&["fmt", "--check", path]).0, 0);
     assert_eq!(std::fs::read_to_string(&p).unwrap(), out);
-    for f in std::fs::read_dir("experiments").unwrap() {
-        let f = f.unwrap().path();
+    for f in mascot_files("experiments") {
         let (code, _, err) = mascot(&["fmt", "--check", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{} is not formatted: {err}", f.display());
     }

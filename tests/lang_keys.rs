@@ -1,7 +1,11 @@
 //! Content-key properties: formatting, comments, declaration order and binding names never
 //! change a key; contents do; variants share the nodes they have in common.
 
+mod lang_support;
+
 use std::path::Path;
+
+use lang_support::mascot_files;
 
 use mascot::plan::{Plan, StageKind, compile_bytes, compile_file};
 
@@ -90,9 +94,7 @@ fn changing_a_parameter_changes_the_key_and_downstream_keys() {
 fn formatting_every_experiment_and_fixture_keeps_its_keys() {
     let mut files: Vec<std::path::PathBuf> = Vec::new();
     for dir in ["experiments", "tests/fixtures/ok"] {
-        for e in std::fs::read_dir(dir).unwrap() {
-            files.push(e.unwrap().path());
-        }
+        files.extend(mascot_files(dir));
     }
     files.sort();
     assert!(files.len() >= 6);

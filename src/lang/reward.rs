@@ -34,9 +34,13 @@ impl Checker<'_> {
                     "E013",
                     *span,
                     format!(
-                        "{}-level term `{}` in a {}-level reward",
+                        "{}-level term `{}` in {} {}-level reward",
                         l.as_str(),
                         self.text(*span),
+                        match level {
+                            Level::Agent => "an",
+                            Level::Group => "a",
+                        },
                         level.as_str()
                     ),
                 )

@@ -39,11 +39,16 @@ impl Workspace {
     }
 }
 
+/// Artifact stores (`.mascot/`) are left out: a store that a user's own run left next to
+/// `experiments/quickstart.mascot` made every stage of the test's first run `cached`.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let target = to.join(e.file_name());
+        if e.file_name() == ".mascot" {
+            continue;
+        }
         if e.file_type().unwrap().is_dir() {
             copy_dir(&e.path(), &target);
         } else {
