@@ -103,3 +103,25 @@ fn missing_model_exits_1_and_names_the_path() {
     assert_eq!(code, 1);
     assert!(stderr.contains("/no/such/model"), "{stderr}");
 }
+
+#[test]
+fn device_flag_runs_on_cpu_and_names_a_missing_backend() {
+    let model = fixture();
+    let model = model.to_str().unwrap();
+    let args = [
+        "logits", "--model", model, "--prompt", "hi", "--json", "--device",
+    ];
+    let (cpu, cpu_out, cpu_err) = mascot(&[&args[..], &["cpu"]].concat());
+    assert_eq!(cpu, 0, "{cpu_err}");
+    let (default, default_out, _) = mascot(&args[..args.len() - 1]);
+    assert_eq!(default, 0);
+    assert_eq!(cpu_out, default_out);
+    let (code, _, stderr) = mascot(&[&args[..], &["tpu:0"]].concat());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("tpu:0"), "{stderr}");
+    if !cfg!(feature = "wgpu") {
+        let (code, _, stderr) = mascot(&[&args[..], &["wgpu:0"]].concat());
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("--features wgpu"), "{stderr}");
+    }
+}

@@ -34,6 +34,9 @@ pub struct GenerateArgs {
     /// Print one JSON object with `input_ids`, `output_ids` and `text`.
     #[arg(long)]
     pub json: bool,
+    /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
 }
 
 /// Builds the prompt ids: the chat template with the system and user messages, or the raw
@@ -75,7 +78,7 @@ fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
             "--temperature must be >= 0 and --top-p in (0, 1]",
         ));
     }
-    let model = LoadedModel::from_path(&args.model)?;
+    let model = LoadedModel::from_path_on(&args.model, &args.device)?;
     let ids = prompt_ids(&model, &args.prompt, args.chat, args.system.as_deref())?;
     let cfg = SamplingConfig {
         max_tokens: args.max_tokens,

@@ -20,6 +20,9 @@ pub struct LogitsArgs {
     /// next tokens.
     #[arg(long)]
     pub json: bool,
+    /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
 }
 
 /// Runs `mascot logits`; returns the exit code.
@@ -34,7 +37,7 @@ pub fn run(args: LogitsArgs) -> u8 {
 }
 
 fn logits(args: &LogitsArgs) -> Result<String, ModelError> {
-    let model = LoadedModel::from_path(&args.model)?;
+    let model = LoadedModel::from_path_on(&args.model, &args.device)?;
     let ids = super::generate::prompt_ids(&model, &args.prompt, args.chat, None)?;
     let logits = model.last_logits(&ids)?;
     if args.json {

@@ -78,7 +78,12 @@ impl LoadedModel {
 
     /// A model folder or a `.gguf` file on the CPU.
     pub fn from_path(path: &Path) -> Result<Self, ModelError> {
-        let device = parse_device("cpu")?;
+        Self::from_path_on(path, "cpu")
+    }
+
+    /// A model folder or a `.gguf` file on a device given as `cpu`, `cuda:N` or `wgpu:N`.
+    pub fn from_path_on(path: &Path, device: &str) -> Result<Self, ModelError> {
+        let device = parse_device(device)?;
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
