@@ -1,21 +1,14 @@
 //! `mascot generate`: generate text with a model folder or a GGUF file.
 
-use std::path::PathBuf;
+use crate::model::{ModelError, SamplingConfig};
 
-use crate::model::{ChatMessage, LoadedModel, ModelError, SamplingConfig};
+use super::model_args::{PromptArgs, print_or_report};
 
 /// Arguments of `mascot generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// A Hugging Face model folder or a `.gguf` file.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The prompt (the user message with `--chat`).
-    #[arg(long)]
-    pub prompt: String,
-    /// Apply the model's chat template, with the prompt as the user message.
-    #[arg(long)]
-    pub chat: bool,
+    #[command(flatten)]
+    pub input: PromptArgs,
     /// System message (with `--chat`).
     #[arg(long, requires = "chat")]
     pub system: Option<String>,
@@ -34,40 +27,11 @@ pub struct GenerateArgs {
     /// Print one JSON object with `input_ids`, `output_ids` and `text`.
     #[arg(long)]
     pub json: bool,
-    /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
-}
-
-/// Builds the prompt ids: the chat template with the system and user messages, or the raw
-/// prompt without special tokens.
-pub fn prompt_ids(
-    model: &LoadedModel,
-    prompt: &str,
-    chat: bool,
-    system: Option<&str>,
-) -> Result<Vec<u32>, ModelError> {
-    if chat {
-        let mut messages = Vec::new();
-        if let Some(system) = system {
-            messages.push(ChatMessage::new("system", system));
-        }
-        messages.push(ChatMessage::new("user", prompt));
-        model.encode_chat(&messages)
-    } else {
-        model.tokenizer.encode(prompt)
-    }
 }
 
 /// Runs `mascot generate`; returns the exit code.
 pub fn run(args: GenerateArgs) -> u8 {
-    match generate(&args) {
-        Ok(out) => {
-            println!("{out}");
-            0
-        }
-        Err(err) => super::report_error(miette::Report::new(err)),
-    }
+    print_or_report(generate(&args))
 }
 
 fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
@@ -78,8 +42,8 @@ fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
             "--temperature must be >= 0 and --top-p in (0, 1]",
         ));
     }
-    let model = LoadedModel::from_path_on(&args.model, &args.device)?;
-    let ids = prompt_ids(&model, &args.prompt, args.chat, args.system.as_deref())?;
+    let model = args.input.load()?;
+    let ids = args.input.ids(&model, args.system.as_deref())?;
     let cfg = SamplingConfig {
         max_tokens: args.max_tokens,
         temperature: args.temperature,

@@ -1,44 +1,28 @@
 //! `mascot logits`: the logits of the last position of a prompt.
 
-use std::path::PathBuf;
+use crate::model::ModelError;
 
-use crate::model::{LoadedModel, ModelError};
+use super::model_args::{PromptArgs, print_or_report};
 
 /// Arguments of `mascot logits`.
 #[derive(Debug, clap::Args)]
 pub struct LogitsArgs {
-    /// A Hugging Face model folder or a `.gguf` file.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// The prompt (the user message with `--chat`).
-    #[arg(long)]
-    pub prompt: String,
-    /// Apply the model's chat template, with the prompt as the user message.
-    #[arg(long)]
-    pub chat: bool,
+    #[command(flatten)]
+    pub input: PromptArgs,
     /// Print one JSON object with `input_ids` and `logits`; otherwise the five most likely
     /// next tokens.
     #[arg(long)]
     pub json: bool,
-    /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
 }
 
 /// Runs `mascot logits`; returns the exit code.
 pub fn run(args: LogitsArgs) -> u8 {
-    match logits(&args) {
-        Ok(out) => {
-            println!("{out}");
-            0
-        }
-        Err(err) => super::report_error(miette::Report::new(err)),
-    }
+    print_or_report(logits(&args))
 }
 
 fn logits(args: &LogitsArgs) -> Result<String, ModelError> {
-    let model = LoadedModel::from_path_on(&args.model, &args.device)?;
-    let ids = super::generate::prompt_ids(&model, &args.prompt, args.chat, None)?;
+    let model = args.input.load()?;
+    let ids = args.input.ids(&model, None)?;
     let logits = model.last_logits(&ids)?;
     if args.json {
         return Ok(serde_json::json!({ "input_ids": ids, "logits": logits }).to_string());

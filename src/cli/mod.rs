@@ -6,6 +6,7 @@ pub mod check;
 pub mod fmt;
 pub mod generate;
 pub mod logits;
+pub mod model_args;
 pub mod plan;
 pub mod run;
 pub mod variants;
