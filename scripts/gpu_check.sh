@@ -15,12 +15,15 @@ for m in tiny-qwen3 tiny-llama tiny-qwen2; do
   prompt=$(python3 -c "import json;print(json.load(open('$dir/reference.json'))['prompts'][1]['text'])")
   for d in cpu "$device"; do
     tag="${m}_${d//:/}"
-    /usr/bin/time -f "$tag logits %es" "$bin" logits --model "$dir" --prompt "$prompt" --json --device "$d" \
+    t0=$EPOCHREALTIME
+    "$bin" logits --model "$dir" --prompt "$prompt" --json --device "$d" \
       > "$out/$tag.logits.json" 2> "$out/$tag.logits.err" || { echo "$tag logits FAILED"; cat "$out/$tag.logits.err"; status=1; }
-    /usr/bin/time -f "$tag generate %es" "$bin" generate --model "$dir" --prompt "$prompt" --temperature 0 \
+    t1=$EPOCHREALTIME
+    "$bin" generate --model "$dir" --prompt "$prompt" --temperature 0 \
       --max-tokens 16 --json --device "$d" > "$out/$tag.generate.json" 2> "$out/$tag.generate.err" \
       || { echo "$tag generate FAILED"; cat "$out/$tag.generate.err"; status=1; }
-    tail -1 "$out/$tag.logits.err" "$out/$tag.generate.err" 2>/dev/null | grep -v '^==>' | grep .
+    t2=$EPOCHREALTIME
+    echo "$tag: logits $(awk "BEGIN{print $t1 - $t0}")s, generate 16 tokens $(awk "BEGIN{print $t2 - $t1}")s (process wall time, load included)"
   done
   python3 - "$dir/reference.json" "$out/${m}_cpu.logits.json" "$out/${m}_${device//:/}.logits.json" \
       "$out/${m}_cpu.generate.json" "$out/${m}_${device//:/}.generate.json" "$m" "$device" <<'PY' || status=1
@@ -42,4 +45,12 @@ print(f"{name}: {device} vs transformers max abs {err_gpu_ref:.2e}; {device} vs 
 sys.exit(0 if ok else 1)
 PY
 done
+# The executor on the device: the quickstart with its tiny model placed on it.
+cp -r experiments personas "$out/" && rm -rf "$out/experiments/.mascot" && mkdir -p "$out/tests/fixtures" && cp -r tests/fixtures/data "$out/tests/fixtures/"
+sed -i "s|^model tiny {|model tiny {\n    device: \"$device\"|" "$out/experiments/quickstart.mascot"
+if "$bin" run "$out/experiments/quickstart.mascot" --json > "$out/run.json" 2> "$out/run.err"; then
+  echo "quickstart on $device: $(tail -1 "$out/run.json")"
+else
+  echo "quickstart on $device FAILED"; tail -20 "$out/run.err"; status=1
+fi
 exit $status
