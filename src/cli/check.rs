@@ -19,9 +19,10 @@ pub fn run(args: CheckArgs) -> u8 {
         eprint!("{}", compiled.render());
         match &compiled.plan {
             Ok(plan) => eprintln!(
-                "ok: {} ({} variants, {} stages)",
+                "ok: {} ({} variant{}, {} stages)",
                 file.display(),
                 plan.variants.len(),
+                if plan.variants.len() == 1 { "" } else { "s" },
                 plan.stages.len()
             ),
             Err(e) => {
