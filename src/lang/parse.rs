@@ -48,6 +48,22 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str, file: FileId) -> Diag
                 .copied()
                 .filter(|r| !matches!(r, Rule::add_op | Rule::mul_op))
                 .collect();
+            let value_complete = structural.is_empty() && !positives.is_empty();
+            if value_complete && let Some(close) = unclosed_bracket(source, start) {
+                // Only an operator could continue here, so the value before is complete: what
+                // is missing is the separator or the bracket that closes the enclosing item
+                // (pest does not report punctuation among its expectations).
+                let message = format!(
+                    "syntax error: expected `,` or `{close}` after this value, found {found}"
+                );
+                let label = format!("expected `,` or `{close}` here");
+                let d = Diagnostic::error("E002", Span::new(file, start, end.max(start)), message)
+                    .label(label)
+                    .help(format!(
+                        "close the list, call or block with `{close}`, or separate items with `,`"
+                    ));
+                return d;
+            }
             let positives = if structural.is_empty() {
                 positives.clone()
             } else {
@@ -83,6 +99,16 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str, file: FileId) -> Diag
         Diagnostic::error("E002", Span::new(file, start, end.max(start)), message).label(label);
     d = d.help(syntax_help(source, start));
     d
+}
+
+/// The bracket that closes the innermost `(`, `[` or `{` still open before `pos`.
+fn unclosed_bracket(source: &str, pos: usize) -> Option<char> {
+    let (open, _) = *open_brackets(&source[..pos.min(source.len())]).last()?;
+    Some(match open {
+        b'(' => ')',
+        b'[' => ']',
+        _ => '}',
+    })
 }
 
 fn phrase_list(rules: &[Rule]) -> String {
@@ -204,8 +230,18 @@ fn syntax_help(source: &str, pos: usize) -> String {
     "see the language tour in grammar/TOUR.md for the shape of each item".into()
 }
 
-/// Line of the innermost `{` still open at the end of `text` (strings and comments skipped).
+/// Line of the innermost `{` still open at the end of `text`.
 fn unclosed_brace(text: &str) -> Option<usize> {
+    open_brackets(text)
+        .iter()
+        .rev()
+        .find(|(open, _)| *open == b'{')
+        .map(|(_, line)| *line)
+}
+
+/// The brackets (`(`, `[`, `{`) still open at the end of `text`, innermost last, each with
+/// its line; strings and `//` comments are skipped.
+fn open_brackets(text: &str) -> Vec<(u8, usize)> {
     let mut stack = Vec::new();
     let mut in_str = false;
     let mut in_comment = false;
@@ -229,14 +265,14 @@ fn unclosed_brace(text: &str) -> Option<usize> {
             in_str = true;
         } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
             in_comment = true;
-        } else if c == b'{' {
-            stack.push(line);
-        } else if c == b'}' {
+        } else if matches!(c, b'{' | b'(' | b'[') {
+            stack.push((c, line));
+        } else if matches!(c, b'}' | b')' | b']') {
             stack.pop();
         }
         i += 1;
     }
-    stack.last().copied()
+    stack
 }
 
 /// The pair's span without the whitespace and comments pest's implicit skipping leaves at
