@@ -58,13 +58,13 @@ fn bench(c: &mut Criterion) {
     let plan = check
         .plan
         .unwrap_or_else(|d| panic!("{}", d.render(&check.sources)));
-    assert_eq!(plan.variants.len(), 1000);
+    assert_eq!(plan.variants().len(), 1000);
     let mut group = c.benchmark_group("compile");
     group.sample_size(10);
     group.bench_function("sweep_1000_variants", |b| {
         b.iter(|| {
             let compiled = mascot::plan::compile_bytes(path, "generated.mascot", text.as_bytes());
-            std::hint::black_box(compiled.plan.map(|p| p.stages.len()).unwrap_or(0))
+            std::hint::black_box(compiled.plan.map(|p| p.stages().len()).unwrap_or(0))
         })
     });
     group.finish();

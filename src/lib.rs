@@ -18,4 +18,6 @@ pub mod exec;
 pub mod lang;
 pub mod model;
 pub mod plan;
+pub mod spec;
 pub mod stages;
+pub mod util;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mascot::data::read_qmsum;
-use mascot::plan::params::QmsumDomain;
+use mascot::spec::dataset::QmsumDomain;
 
 #[test]
 fn fixture_meetings_by_domain() {

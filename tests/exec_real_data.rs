@@ -8,7 +8,7 @@ use std::path::Path;
 
 use exec_support::*;
 use mascot::exec::{Manifest, Outcome, RunOptions, Store, run_plan};
-use mascot::plan::StageKind;
+use mascot::spec::StageKind;
 use serde_json::json;
 
 #[test]

@@ -77,7 +77,7 @@ fn ls(dir: &std::path::Path) -> u8 {
                 println!(
                     "{}  {:<18} {:<40} {:>4} files {:>12} bytes  {}",
                     short(key),
-                    m.kind,
+                    m.kind.as_str(),
                     m.stage_id,
                     m.files.len(),
                     m.total_size(),

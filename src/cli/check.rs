@@ -21,9 +21,9 @@ pub fn run(args: CheckArgs) -> u8 {
             Ok(plan) => eprintln!(
                 "ok: {} ({} variant{}, {} stages)",
                 file.display(),
-                plan.variants.len(),
-                if plan.variants.len() == 1 { "" } else { "s" },
-                plan.stages.len()
+                plan.variants().len(),
+                if plan.variants().len() == 1 { "" } else { "s" },
+                plan.stages().len()
             ),
             Err(e) => {
                 let n = e.0.iter().filter(|d| d.is_error()).count();

@@ -1,7 +1,6 @@
 //! `mascot fmt`: print a file in canonical layout (comments kept), rewrite it with
 //! `--write`, or exit 1 with `--check` when it is not formatted.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crate::lang::{FileId, SourceFile, SourceMap};
@@ -62,7 +61,7 @@ pub fn run(args: FmtArgs) -> u8 {
             }
         } else if args.write {
             if formatted != text
-                && let Err(e) = write_atomic(file, &formatted)
+                && let Err(e) = crate::util::write_atomic(file, formatted.as_bytes())
             {
                 eprintln!("error: cannot write `{display}`: {e}");
                 code = 1;
@@ -72,17 +71,4 @@ pub fn run(args: FmtArgs) -> u8 {
         }
     }
     code
-}
-
-/// Temp file in the same directory, fsync, rename.
-fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

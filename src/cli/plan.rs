@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::plan::Plan;
 use crate::plan::render;
 
 /// Output format of `mascot plan`.
@@ -34,10 +33,19 @@ pub fn run(args: PlanArgs) -> u8 {
         return 1;
     };
     if let Some(name) = &args.variant {
-        match restrict(&plan, name) {
-            Some(p) => plan = p,
+        match plan.restrict(name) {
+            Some(Ok((p, left_out))) => {
+                plan = p;
+                for id in left_out {
+                    eprintln!("note: `{id}` is left out: it also reads stages of other variants");
+                }
+            }
+            Some(Err(e)) => {
+                eprintln!("error: the plan of variant `{name}` is not valid: {e}");
+                return 1;
+            }
             None => {
-                let names: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
+                let names: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
                 eprintln!(
                     "error: no variant `{name}` in {}; variants: {}",
                     args.file.display(),
@@ -55,21 +63,4 @@ pub fn run(args: PlanArgs) -> u8 {
     };
     print!("{out}");
     0
-}
-
-/// The plan of one variant only.
-pub fn restrict(plan: &Plan, name: &str) -> Option<Plan> {
-    let v = plan.variants.iter().find(|v| v.name == name)?.clone();
-    let stages = plan
-        .stages
-        .iter()
-        .filter(|s| v.stages.contains(&s.id))
-        .cloned()
-        .collect();
-    Some(Plan {
-        experiment: plan.experiment.clone(),
-        source: plan.source.clone(),
-        variants: vec![v],
-        stages,
-    })
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exec::record::Outcome;
 use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanParts};
 
 /// Arguments of `mascot run`.
 #[derive(Debug, clap::Args)]
@@ -137,14 +137,22 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
                 file.display()
             )
         })?;
-        let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+        let parts: PlanParts = serde_json::from_slice(&bytes).map_err(|e| {
             miette::miette!(
                 code = "mascot::run::plan_json",
-                help = "a JSON plan is what `mascot plan --json` prints",
+                help = "a JSON plan is what `mascot plan FILE --format json` prints",
                 "{}:{}:{}: invalid plan: {e}",
                 file.display(),
                 e.line(),
                 e.column()
+            )
+        })?;
+        let plan = Plan::try_from(parts).map_err(|e| {
+            miette::miette!(
+                code = "mascot::run::plan_invalid",
+                help = "recompile the plan with `mascot plan FILE --format json` instead of editing it by hand",
+                "{}: invalid plan: {e}",
+                file.display()
             )
         })?;
         return Ok((plan, base_dir));

@@ -10,11 +10,15 @@ pub mod gc;
 pub mod hash_cache;
 pub mod lock;
 pub mod manifest;
+pub mod pool;
 pub mod progress;
 pub mod record;
+pub mod run_stage;
 pub mod scheduler;
 pub mod select;
 pub mod store;
+#[cfg(test)]
+mod toy_kind_tests;
 pub mod verify;
 pub mod why;
 
@@ -24,5 +28,6 @@ pub use fingerprint::{Fingerprint, fingerprint};
 pub use manifest::Manifest;
 pub use progress::ProgressMode;
 pub use record::{Outcome, StageRecord};
+pub use run_stage::TEST_DELAY_ENV;
 pub use scheduler::{RunOptions, RunReport, run_plan};
 pub use store::{ArtifactState, Store};

@@ -2,12 +2,15 @@
 //!
 //! A [`Plan`] lists its stages in a topological order (every stage after its inputs), each
 //! stage once: two variants that need the same stage with the same inputs share one node
-//! (same [`ContentKey`]). The IR is plain serialisable data; graph algorithms live in the
-//! planner passes, not here.
+//! (same [`ContentKey`]). A plan is sealed: its fields are private and it is only made
+//! through [`Plan::new`] (JSON included), which validates it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::plan::seal::{PlanError, validate};
+use crate::spec::{ExternalInput, StageKind};
 
 /// Stable, human-readable id of a stage node, `<variant>/<stage>[/<subset>]`, taken from the
 /// first variant (in declaration order) that needs the node.
@@ -31,76 +34,13 @@ impl std::fmt::Display for ContentKey {
     }
 }
 
-/// What a stage does. The executor implements some kinds; running another kind fails with
-/// a clear "not executable yet" error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StageKind {
-    /// Read a dataset split and select a subset (ED valence subset, QMSum domain).
-    LoadDataset,
-    /// The simulated user profiles (16 MBTI types).
-    SimulatedUsers,
-    /// Supervised fine-tuning of the base policy.
-    TrainSft,
-    /// Equation 1: K candidate responses per (context, persona).
-    SampleCandidates,
-    /// Score candidates with a judge on rubric criteria (equation 2).
-    JudgeCandidates,
-    /// Keep pairs with margin >= delta.
-    BuildPreferences,
-    /// Bradley-Terry reward model (equation 3).
-    TrainRewardModel,
-    /// Phase 1: GRPO with LoRA on RM + lambda * format reward (equations 4, 5).
-    AlignPersonas,
-    /// Phase 2: GRPO for the director on the group reward (equation 7).
-    OptimizeDirector,
-    /// Generate conversations for an evaluation subset (MASCOT or a baseline).
-    GenerateConversations,
-    /// Score conversations with agent-level and group-level rubrics (0-100).
-    Evaluate,
-    /// Markdown summary of a run.
-    Report,
-}
-
-impl StageKind {
-    /// The snake_case name used in ids, keys and the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageKind::LoadDataset => "load_dataset",
-            StageKind::SimulatedUsers => "simulated_users",
-            StageKind::TrainSft => "train_sft",
-            StageKind::SampleCandidates => "sample_candidates",
-            StageKind::JudgeCandidates => "judge_candidates",
-            StageKind::BuildPreferences => "build_preferences",
-            StageKind::TrainRewardModel => "train_reward_model",
-            StageKind::AlignPersonas => "align_personas",
-            StageKind::OptimizeDirector => "optimize_director",
-            StageKind::GenerateConversations => "generate_conversations",
-            StageKind::Evaluate => "evaluate",
-            StageKind::Report => "report",
-        }
-    }
-}
-
-/// A file or directory a stage reads from outside the store. Its content hash enters the
-/// executor's key for the stage (the plan's key holds only the path, see `KEYS.md`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ExternalInput {
-    /// What the file is to the stage: `dataset`, `weights`, `tokenizer`, `personas`...
-    pub role: String,
-    /// Path relative to the directory of the experiment file (imports resolved, `.` and
-    /// `..` normalised), so that a plan and its keys do not depend on where the checkout is.
-    /// The executor joins it to `Plan::source`'s directory.
-    pub path: PathBuf,
-}
-
 /// One node of the DAG.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stage {
     pub id: StageId,
     pub kind: StageKind,
-    /// Canonical parameters: a JSON object (keys sorted), the typed structs of
-    /// [`crate::plan::params`] for the kinds that have them.
+    /// Canonical parameters: a JSON object (keys sorted), the typed parameters of the kind
+    /// (`crate::spec::stages::<kind>`).
     pub params: serde_json::Value,
     /// Upstream stages, by id, in a canonical order.
     pub inputs: Vec<StageId>,
@@ -121,20 +61,95 @@ pub struct Variant {
     pub stages: Vec<StageId>,
 }
 
-/// The compiled experiment.
+/// The compiled experiment: a sealed DAG. It is only made, or read back from JSON, through
+/// [`Plan::new`], which checks it (see [`crate::plan::seal`]): ids unique, every input a stage
+/// listed before the stage that reads it (so the graph is acyclic), every key equal to the
+/// key of the stage's contents, every variant naming stages of the plan. The executor can
+/// therefore trust any `Plan` it is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PlanParts")]
 pub struct Plan {
-    pub experiment: String,
+    experiment: String,
     /// The experiment file, as given on the command line.
+    source: PathBuf,
+    variants: Vec<Variant>,
+    /// Topologically sorted, deduplicated.
+    stages: Vec<Stage>,
+}
+
+/// The parts of a plan before they are checked (what a JSON plan holds).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanParts {
+    pub experiment: String,
     pub source: PathBuf,
     pub variants: Vec<Variant>,
-    /// Topologically sorted, deduplicated.
     pub stages: Vec<Stage>,
 }
 
+impl TryFrom<PlanParts> for Plan {
+    type Error = PlanError;
+
+    fn try_from(p: PlanParts) -> Result<Plan, PlanError> {
+        Plan::new(p.experiment, p.source, p.variants, p.stages)
+    }
+}
+
 impl Plan {
+    /// Checks the parts and seals them into a plan.
+    pub fn new(
+        experiment: String,
+        source: PathBuf,
+        variants: Vec<Variant>,
+        stages: Vec<Stage>,
+    ) -> Result<Plan, PlanError> {
+        validate(&variants, &stages)?;
+        Ok(Plan {
+            experiment,
+            source,
+            variants,
+            stages,
+        })
+    }
+
+    pub fn experiment(&self) -> &str {
+        &self.experiment
+    }
+
+    /// The experiment file, as given on the command line.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Every stage, each after its inputs.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
     /// The stage with this id.
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The plan of one variant only, and the ids of the variant's stages it leaves out
+    /// because they also read other variants' stages (a shared `report`); `None` when the
+    /// plan has no such variant.
+    pub fn restrict(&self, variant: &str) -> Option<Result<(Plan, Vec<StageId>), PlanError>> {
+        let mut v = self.variants.iter().find(|v| v.name == variant)?.clone();
+        let mut kept: Vec<Stage> = Vec::new();
+        let mut left_out = Vec::new();
+        for s in self.stages.iter().filter(|s| v.stages.contains(&s.id)) {
+            if s.inputs.iter().all(|i| kept.iter().any(|k| &k.id == i)) {
+                kept.push(s.clone());
+            } else {
+                left_out.push(s.id.clone());
+            }
+        }
+        v.stages.retain(|id| !left_out.contains(id));
+        let plan = Plan::new(self.experiment.clone(), self.source.clone(), vec![v], kept);
+        Some(plan.map(|p| (p, left_out)))
     }
 }

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::plan::ir::{ContentKey, ExternalInput, StageKind};
+use crate::plan::ir::ContentKey;
+use crate::spec::{ExternalInput, StageKind};
 
 /// Version tag hashed first; bump it when the encoding changes.
 const DOMAIN: &[u8] = b"mascot/stage-key/v1\n";
@@ -20,7 +21,7 @@ pub fn content_key(
     field(&mut h, b"kind", kind.as_str().as_bytes());
     field(&mut h, b"params", canonical_json(params).as_bytes());
     for e in external {
-        let path = crate::lang::source::slash(&e.path);
+        let path = crate::util::slash(&e.path);
         field(
             &mut h,
             b"external",

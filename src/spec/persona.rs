@@ -1,0 +1,56 @@
+//! Speaker personas (paper Table 7): the `persona` declaration's fields and the [`Persona`]
+//! the stages condition a speaker on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
+use crate::spec::value::{Fields, LowerError};
+
+/// A speaker persona as the stages see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Persona {
+    pub name: String,
+    pub description: String,
+    pub traits: Vec<String>,
+    pub style: Option<String>,
+    pub examples: Vec<FewShotExample>,
+}
+
+/// One few-shot example of a persona.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FewShotExample {
+    pub context: String,
+    pub response: String,
+}
+
+pub const EXAMPLE: &[FieldSpec] = &[
+    f("context", Ty::Str, Required),
+    f("response", Ty::Str, Required),
+];
+
+pub const PERSONA: &[FieldSpec] = &[
+    f("name", Ty::Str, Required),
+    f("description", Ty::Str, Required),
+    f("traits", Ty::StrList, Required),
+    f("style", Ty::Str, Optional),
+    f("examples", Ty::ObjList(EXAMPLE), EmptyList),
+];
+
+/// A `persona` declaration's checked fields -> the persona.
+pub fn lower(f: &Fields) -> Result<Persona, LowerError> {
+    let mut examples = Vec::new();
+    for (i, e) in f.req::<Vec<Fields>>("examples")?.iter().enumerate() {
+        let within = |e: LowerError| e.within(&format!("examples[{i}]"));
+        examples.push(FewShotExample {
+            context: e.req("context").map_err(within)?,
+            response: e.req("response").map_err(within)?,
+        });
+    }
+    Ok(Persona {
+        name: f.req("name")?,
+        description: f.req("description")?,
+        traits: f.req("traits")?,
+        style: f.opt("style")?,
+        examples,
+    })
+}
