@@ -8,6 +8,8 @@ use crate::exec::manifest::Manifest;
 use crate::exec::store::Store;
 use crate::exec::verify::verify_artifact;
 
+use super::output::{errln, out, outln};
+
 /// Arguments of `mascot cache`.
 #[derive(Debug, clap::Args)]
 pub struct CacheArgs {
@@ -71,10 +73,10 @@ fn ls(dir: &std::path::Path) -> u8 {
     };
     let mut total = 0;
     for key in &keys {
-        match Manifest::read(&store.artifact_dir(key)) {
+        let line = match Manifest::read(&store.artifact_dir(key)) {
             Ok(m) => {
                 total += m.total_size();
-                println!(
+                format!(
                     "{}  {:<18} {:<40} {:>4} files {:>12} bytes  {}",
                     short(key),
                     m.kind.as_str(),
@@ -82,13 +84,18 @@ fn ls(dir: &std::path::Path) -> u8 {
                     m.files.len(),
                     m.total_size(),
                     m.finished
-                );
+                )
             }
-            Err(e) => println!("{}  (unreadable manifest: {e})", short(key)),
+            Err(e) => format!("{}  (unreadable manifest: {e})", short(key)),
+        };
+        if let Err(stop) = outln(&line) {
+            return stop.code();
         }
     }
-    println!("{} artifacts, {total} bytes", keys.len());
-    0
+    match outln(&format!("{} artifacts, {total} bytes", keys.len())) {
+        Ok(()) => 0,
+        Err(stop) => stop.code(),
+    }
 }
 
 fn verify(dir: &std::path::Path) -> u8 {
@@ -108,20 +115,21 @@ fn verify(dir: &std::path::Path) -> u8 {
             let stage = Manifest::read(&adir)
                 .map(|m| m.stage_id)
                 .unwrap_or_else(|_| "(no manifest)".into());
-            println!("corrupt: {key} ({stage}): {why}");
+            // Every artifact is checked (and marked) even when the reader went away.
+            let _ = outln(&format!("corrupt: {key} ({stage}): {why}"));
             if let Err(e) = store.quarantine(key, &why) {
-                eprintln!("warning: cannot mark {key} for rebuild: {e}");
+                errln(&format!("warning: cannot mark {key} for rebuild: {e}"));
             }
         }
     }
     if corrupt == 0 {
-        println!("{} artifacts verified, all intact", keys.len());
+        let _ = outln(&format!("{} artifacts verified, all intact", keys.len()));
         0
     } else {
-        println!(
+        let _ = outln(&format!(
             "{corrupt} of {} artifacts corrupt; the next `mascot run` rebuilds them",
             keys.len()
-        );
+        ));
         1
     }
 }
@@ -143,15 +151,21 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
         Ok(dropped) => {
             let verb = if dry_run { "would remove" } else { "removed" };
             let mut bytes = 0;
+            let mut lines = String::new();
             for d in &dropped {
                 bytes += d.size;
-                println!("{verb} {} ({}, {} bytes)", d.key, d.stage_id, d.size);
+                lines.push_str(&format!(
+                    "{verb} {} ({}, {} bytes)\n",
+                    d.key, d.stage_id, d.size
+                ));
             }
-            println!(
-                "{verb} {} artifacts, {bytes} bytes; kept {}",
+            lines.push_str(&format!(
+                "{verb} {} artifacts, {bytes} bytes; kept {}\n",
                 dropped.len(),
                 keep.len()
-            );
+            ));
+            // What was removed stays removed when the reader went away.
+            let _ = out(&lines);
             0
         }
         Err(e) => super::report_error(e.into()),

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use crate::plan::render;
 
+use super::output::{self, err, errln};
+
 /// Output format of `mascot plan`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -28,7 +30,7 @@ pub struct PlanArgs {
 /// Runs `mascot plan`; returns the exit code.
 pub fn run(args: PlanArgs) -> u8 {
     let compiled = crate::plan::compile_file(&args.file);
-    eprint!("{}", compiled.render());
+    err(&compiled.render());
     let Ok(mut plan) = compiled.plan else {
         return 1;
     };
@@ -37,20 +39,24 @@ pub fn run(args: PlanArgs) -> u8 {
             Some(Ok((p, left_out))) => {
                 plan = p;
                 for id in left_out {
-                    eprintln!("note: `{id}` is left out: it also reads stages of other variants");
+                    errln(&format!(
+                        "note: `{id}` is left out: it also reads stages of other variants"
+                    ));
                 }
             }
             Some(Err(e)) => {
-                eprintln!("error: the plan of variant `{name}` is not valid: {e}");
+                errln(&format!(
+                    "error: the plan of variant `{name}` is not valid: {e}"
+                ));
                 return 1;
             }
             None => {
                 let names: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
-                eprintln!(
+                errln(&format!(
                     "error: no variant `{name}` in {}; variants: {}",
                     args.file.display(),
                     names.join(", ")
-                );
+                ));
                 return 1;
             }
         }
@@ -61,6 +67,8 @@ pub fn run(args: PlanArgs) -> u8 {
         PlanFormat::Json => render::json(&plan),
         PlanFormat::Dot => render::dot(&plan),
     };
-    print!("{out}");
-    0
+    match output::out(&out) {
+        Ok(()) => 0,
+        Err(stop) => stop.code(),
+    }
 }

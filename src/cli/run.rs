@@ -6,6 +6,8 @@ use crate::exec::record::Outcome;
 use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
 
+use super::output::{err, errln, out, outln};
+
 /// Arguments of `mascot run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -88,27 +90,41 @@ pub fn run(args: RunArgs) -> u8 {
             lines.push_str(&format!("{word:<8} {:<40} {key}  ({why})\n", s.id));
         }
     }
+    // A reader that goes away early (`| head`) does not change the outcome of the run.
     if args.json {
-        eprint!("{lines}");
+        err(&lines);
     } else {
-        print!("{lines}");
+        let _ = out(&lines);
     }
     for s in report
         .stages
         .iter()
         .filter(|s| s.outcome == Outcome::Failed)
     {
-        eprintln!(
+        errln(&format!(
             "error: stage `{}` failed: {}",
             s.id,
             s.error.as_deref().unwrap_or("unknown error")
-        );
+        ));
+    }
+    if !report.missing.is_empty() {
+        errln(&format!(
+            "{} external file{} the run needs {} missing: {}",
+            report.missing.len(),
+            if report.missing.len() == 1 { "" } else { "s" },
+            if report.missing.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            report.missing.join(", ")
+        ));
     }
     if let Some(dir) = &report.record_dir {
-        eprintln!("run record: {}", dir.display());
+        errln(&format!("run record: {}", dir.display()));
     }
     if args.json {
-        println!("{}", report.json(args.dry_run));
+        let _ = outln(&report.json(args.dry_run).to_string());
     }
     if report.success() { 0 } else { 1 }
 }
@@ -160,7 +176,7 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
     let compiled = crate::plan::compile_file(file);
     let rendered = compiled.render();
     if !rendered.is_empty() {
-        eprint!("{rendered}");
+        err(&rendered);
     }
     match compiled.plan {
         Ok(plan) => Ok((plan, base_dir)),

@@ -42,7 +42,7 @@ pub enum ExecError {
     )]
     InputNotKeyed { stage: String, input: String },
     #[error("cannot build the thread pool: {0}")]
-    #[diagnostic(code(mascot::exec::pool))]
+    #[diagnostic(code(mascot::exec::thread_pool))]
     Pool(String),
 }
 

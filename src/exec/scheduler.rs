@@ -2,48 +2,21 @@
 //! ([`crate::exec::pool`]), which executes them as their inputs complete; records what
 //! happened to each stage and why.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
-use crate::exec::fingerprint::{Fingerprint, fingerprint};
 use crate::exec::hash_cache::HashCache;
+use crate::exec::keying::{Keyed, Keys, MissingFile, key_stages};
+use crate::exec::options::RunOptions;
 use crate::exec::pool::execute;
-use crate::exec::progress::{ProgressMode, Reporter};
+use crate::exec::progress::Reporter;
 use crate::exec::record::{Outcome, RecordDir, RunRecord, StageRecord};
-use crate::exec::run_stage::render;
 use crate::exec::select::select_stages;
 use crate::exec::store::{ArtifactState, Store, now_rfc3339};
 use crate::exec::why::miss_reasons;
-use crate::plan::{Plan, StageId};
+use crate::plan::Plan;
 use crate::stages::is_executable;
-
-/// How to run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Stages executing at once (at least 1).
-    pub jobs: usize,
-    /// Keep running independent stages after a failure.
-    pub keep_going: bool,
-    /// Only say what would run and why.
-    pub dry_run: bool,
-    /// Restrict to the stages these variants need (all stages when empty).
-    pub variants: Vec<String>,
-    pub progress: ProgressMode,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            jobs: 1,
-            keep_going: false,
-            dry_run: false,
-            variants: Vec::new(),
-            progress: ProgressMode::Quiet,
-        }
-    }
-}
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -52,6 +25,8 @@ pub struct RunReport {
     pub stages: Vec<StageRecord>,
     /// `runs/<...>/` in the store (none for a dry run).
     pub record_dir: Option<PathBuf>,
+    /// External files the run needs that do not exist (`weights ../models/x`), each once.
+    pub missing: Vec<String>,
 }
 
 impl RunReport {
@@ -87,14 +62,6 @@ impl RunReport {
     }
 }
 
-pub(crate) enum Keyed {
-    Yes(Box<Fingerprint>),
-    /// The key could not be computed (external input unreadable).
-    Failed(String),
-    /// An input has no key.
-    InputMissing(String),
-}
-
 /// Runs (or, with `dry_run`, explains) the plan against the store. `base_dir` is the
 /// experiment file's directory. Stage failures are in the report, not an `Err`.
 pub fn run_plan(
@@ -108,22 +75,9 @@ pub fn run_plan(
         store.sweep()?;
     }
     let hashes = HashCache::load(&store.hash_cache_path());
-    let mut exec_keys: BTreeMap<StageId, String> = BTreeMap::new();
-    let mut keyed = Vec::with_capacity(selected.len());
-    for stage in &selected {
-        if let Some(missing) = stage.inputs.iter().find(|i| !exec_keys.contains_key(*i)) {
-            keyed.push(Keyed::InputMissing(missing.clone()));
-            continue;
-        }
-        match fingerprint(stage, base_dir, &exec_keys, &hashes) {
-            Ok(fp) => {
-                exec_keys.insert(stage.id.clone(), fp.key.clone());
-                keyed.push(Keyed::Yes(Box::new(fp)));
-            }
-            Err(e) => keyed.push(Keyed::Failed(render(&miette::Report::new(e)))),
-        }
-    }
+    let Keys { keyed, exec_keys } = key_stages(&selected, base_dir, &hashes);
     let _ = hashes.save();
+    let mut missing: Vec<String> = Vec::new();
 
     let record_dir = if opts.dry_run {
         None
@@ -176,6 +130,29 @@ pub fn run_plan(
                     records[i] = Some(rec);
                 }
             }
+            Keyed::Missing(files) => {
+                note_missing(&mut missing, files);
+                records[i] = Some(if opts.dry_run {
+                    StageRecord {
+                        reasons: files.iter().map(needs).collect(),
+                        ..base
+                    }
+                } else {
+                    let names: Vec<String> = files
+                        .iter()
+                        .map(|f| format!("{} `{}`", f.role, f.path))
+                        .collect();
+                    StageRecord {
+                        outcome: Outcome::Failed,
+                        error: Some(format!(
+                            "{} of stage `{}` does not exist (help: paths in an experiment are relative to the experiment file's directory)",
+                            names.join(", "),
+                            stage.id
+                        )),
+                        ..base
+                    }
+                });
+            }
             Keyed::Failed(err) => {
                 records[i] = Some(StageRecord {
                     outcome: Outcome::Failed,
@@ -183,14 +160,16 @@ pub fn run_plan(
                     ..base
                 });
             }
-            Keyed::InputMissing(input) if opts.dry_run => {
-                records[i] = Some(StageRecord {
-                    outcome: Outcome::Skipped,
-                    reasons: vec![format!("input {input} cannot be keyed")],
-                    ..base
-                });
+            Keyed::InputMissing {
+                input,
+                missing: files,
+            } if opts.dry_run => {
+                note_missing(&mut missing, files);
+                let mut reasons = vec![format!("input {input} has no artifact yet: it runs first")];
+                reasons.extend(files.iter().map(needs));
+                records[i] = Some(StageRecord { reasons, ..base });
             }
-            Keyed::InputMissing(_) => {}
+            Keyed::InputMissing { .. } => {}
         }
     }
 
@@ -242,7 +221,26 @@ pub fn run_plan(
     Ok(RunReport {
         stages,
         record_dir: record_dir.map(|r| r.dir),
+        missing,
     })
+}
+
+/// The dry-run reason of a missing external file.
+fn needs(f: &MissingFile) -> String {
+    format!(
+        "needs {} `{}`, which is missing: the run will fail until it is there",
+        f.role, f.path
+    )
+}
+
+/// Adds each missing file (`role path`) to the run's list, once.
+fn note_missing(list: &mut Vec<String>, files: &[MissingFile]) {
+    for f in files {
+        let entry = format!("{} {}", f.role, f.path);
+        if !list.contains(&entry) {
+            list.push(entry);
+        }
+    }
 }
 
 fn short(key: &Option<String>) -> String {

@@ -12,9 +12,11 @@ use serde_json::Value;
 
 use crate::lang::ir::Ir;
 use crate::plan::expand::ExpandedVariant;
-use crate::plan::ir::{ContentKey, Plan, Stage, Variant};
+use crate::plan::ir::{Stage, Variant};
+use crate::plan::key::ContentKey;
 use crate::plan::key::{canonicalize, content_key};
-use crate::plan::seal::PlanError;
+use crate::plan::sealed::Plan;
+use crate::plan::sealed::PlanError;
 use crate::spec::stages::{Planner, SummaryInput};
 use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Placed};
 use crate::spec::{ExternalInput, Fields, LowerError, StageKind};

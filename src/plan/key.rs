@@ -1,10 +1,27 @@
 //! Content keys: blake3 over a canonical encoding of (kind, canonical params, external
 //! inputs, input keys in order). See `KEYS.md` for what is and is not hashed.
 
+use crate::spec::{ExternalInput, StageKind};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::plan::ir::ContentKey;
-use crate::spec::{ExternalInput, StageKind};
+/// Hex blake3 digest identifying a stage's result (see `src/plan/KEYS.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContentKey(pub String);
+
+impl ContentKey {
+    /// The first 12 hex digits, for display.
+    pub fn short(&self) -> &str {
+        &self.0[..self.0.len().min(12)]
+    }
+}
+
+impl std::fmt::Display for ContentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Version tag hashed first; bump it when the encoding changes.
 const DOMAIN: &[u8] = b"mascot/stage-key/v1\n";

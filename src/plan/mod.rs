@@ -10,11 +10,11 @@ pub mod ir;
 pub mod key;
 pub mod render;
 pub mod rules;
-pub mod seal;
+pub mod sealed;
 
 pub use build::build;
 pub use compile::{Compiled, compile, compile_bytes, compile_file};
 pub use expand::{ExpandedVariant, expand};
-pub use ir::{ContentKey, Plan, PlanParts, Stage, StageId, Variant};
-pub use key::content_key;
-pub use seal::PlanError;
+pub use ir::{Stage, StageId, Variant};
+pub use key::{ContentKey, content_key};
+pub use sealed::{Plan, PlanError, PlanParts};

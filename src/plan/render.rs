@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::ir::Plan;
+use crate::plan::sealed::Plan;
 
 /// A readable tree: each variant, then each stage with its short key, kind and inputs.
 pub fn text(plan: &Plan) -> String {

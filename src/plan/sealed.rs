@@ -1,12 +1,107 @@
-//! The checks a plan passes before anything may run it: stage ids unique, every input a stage
-//! listed before its reader (a list in topological order cannot hold a cycle; an input listed
-//! after its reader is reported as the cycle it closes, or as misplaced), every content key
-//! recomputed from the stage's contents and equal, every variant naming existing stages.
+//! The sealed plan: what the executor consumes. A [`Plan`] lists its stages in a topological
+//! order (every stage after its inputs), each stage once. Its fields are private and it is
+//! only made through [`Plan::new`] (a JSON plan included), which checks it first: stage ids
+//! unique, every input a stage listed before its reader (a list in topological order cannot
+//! hold a cycle; an input listed after its reader is reported as the cycle it closes, or as
+//! misplaced), every content key recomputed from the stage's contents and equal, every
+//! variant naming existing stages. The executor can therefore trust any `Plan` it is given.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use crate::plan::ir::{ContentKey, Stage, Variant};
-use crate::plan::key::content_key;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::ir::{Stage, StageId, Variant};
+use crate::plan::key::{ContentKey, content_key};
+
+/// The compiled experiment: a sealed DAG (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PlanParts")]
+pub struct Plan {
+    experiment: String,
+    /// The experiment file, as given on the command line.
+    source: PathBuf,
+    variants: Vec<Variant>,
+    /// Topologically sorted, deduplicated.
+    stages: Vec<Stage>,
+}
+
+/// The parts of a plan before they are checked (what a JSON plan holds).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanParts {
+    pub experiment: String,
+    pub source: PathBuf,
+    pub variants: Vec<Variant>,
+    pub stages: Vec<Stage>,
+}
+
+impl TryFrom<PlanParts> for Plan {
+    type Error = PlanError;
+
+    fn try_from(p: PlanParts) -> Result<Plan, PlanError> {
+        Plan::new(p.experiment, p.source, p.variants, p.stages)
+    }
+}
+
+impl Plan {
+    /// Checks the parts and seals them into a plan.
+    pub fn new(
+        experiment: String,
+        source: PathBuf,
+        variants: Vec<Variant>,
+        stages: Vec<Stage>,
+    ) -> Result<Plan, PlanError> {
+        validate(&variants, &stages)?;
+        Ok(Plan {
+            experiment,
+            source,
+            variants,
+            stages,
+        })
+    }
+
+    pub fn experiment(&self) -> &str {
+        &self.experiment
+    }
+
+    /// The experiment file, as given on the command line.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Every stage, each after its inputs.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// The stage with this id.
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The plan of one variant only, and the ids of the variant's stages it leaves out
+    /// because they also read other variants' stages (a shared `report`); `None` when the
+    /// plan has no such variant.
+    pub fn restrict(&self, variant: &str) -> Option<Result<(Plan, Vec<StageId>), PlanError>> {
+        let mut v = self.variants.iter().find(|v| v.name == variant)?.clone();
+        let mut kept: Vec<Stage> = Vec::new();
+        let mut left_out = Vec::new();
+        for s in self.stages.iter().filter(|s| v.stages.contains(&s.id)) {
+            if s.inputs.iter().all(|i| kept.iter().any(|k| &k.id == i)) {
+                kept.push(s.clone());
+            } else {
+                left_out.push(s.id.clone());
+            }
+        }
+        v.stages.retain(|id| !left_out.contains(id));
+        let plan = Plan::new(self.experiment.clone(), self.source.clone(), vec![v], kept);
+        Some(plan.map(|p| (p, left_out)))
+    }
+}
 
 /// Why a plan is not valid. For a compiled plan this is a planner bug; for a JSON plan, a
 /// hand edit (recompile it instead).
