@@ -15,14 +15,14 @@ fn ed_dry_run_needs_only_the_models_from_outside_the_clone() {
         copy_dir(&root.join(dir), &clone.path().join(dir));
     }
     let file = clone.path().join("experiments/ed.mascot");
-    let (code, out, err) = mascot(
-        &["run", file.to_str().unwrap(), "--dry-run", "--json"],
-        &[],
-    );
+    let (code, out, err) = mascot(&["run", file.to_str().unwrap(), "--dry-run", "--json"], &[]);
     assert_eq!(code, 0, "{err}");
     let v = last_json(&out);
     assert_eq!(ids(&v, "would_run").len(), 61, "{out}");
-    assert!(ids(&v, "failed").is_empty() && ids(&v, "skipped").is_empty(), "{out}");
+    assert!(
+        ids(&v, "failed").is_empty() && ids(&v, "skipped").is_empty(),
+        "{out}"
+    );
     // The datasets are there; the two models are not, and the dry run says so.
     assert!(
         err.contains("2 external files the run needs are missing: weights ../../shared/models/Qwen3-8B, weights ../../shared/models/Qwen3-0.6B"),

@@ -34,7 +34,9 @@ fn run_edited(plan: &serde_json::Value) -> (i32, String) {
 
 /// Without whitespace and miette's margin, which wraps long lines anywhere.
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace() && *c != '│').collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
 }
 
 #[test]
@@ -61,7 +63,10 @@ fn an_edited_parameter_no_longer_matches_its_key() {
             && err.contains("butitscontentsgive"),
         "{err}"
     );
-    assert!(err.contains(&squash("mascot plan FILE --format json")), "{err}");
+    assert!(
+        err.contains(&squash("mascot plan FILE --format json")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -75,7 +80,9 @@ fn an_input_cycle_is_named() {
     let (code, err) = run_edited(&plan);
     assert_eq!(code, 1);
     assert!(
-        err.contains(&squash(&format!("the stages form a cycle: {first} -> {last} ->"))),
+        err.contains(&squash(&format!(
+            "the stages form a cycle: {first} -> {last} ->"
+        ))),
         "{err}"
     );
     assert!(err.contains(&squash(&format!("-> {first} help:"))), "{err}");

@@ -18,6 +18,7 @@ pub mod load;
 pub mod messages;
 pub mod parse;
 pub mod reward;
+pub mod scan;
 pub mod source;
 pub mod span;
 pub mod suggest;
