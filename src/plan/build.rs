@@ -32,7 +32,7 @@ pub enum BuildError {
     Invalid(#[from] PlanError),
     #[error("internal error planning stage `{kind}` of variant `{variant}`: {error}")]
     #[diagnostic(
-        code(mascot::plan_lowering),
+        code(mascot::plan::lowering),
         help(
             "a stage kind's field table and its lowering disagree; please report the experiment file"
         )

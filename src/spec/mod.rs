@@ -3,6 +3,7 @@
 //! datasets, personas, rubrics, judges and rewards, and what a kind's planner sees
 //! ([`wiring`]). It imports nothing of the crate but [`crate::util`].
 
+pub mod codes;
 pub mod dataset;
 pub mod decl;
 pub mod decoding;
