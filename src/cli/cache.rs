@@ -62,14 +62,17 @@ fn open(dir: &std::path::Path) -> Result<Store, u8> {
     Store::open_existing(dir).map_err(|e| super::report_error(e.into()))
 }
 
+/// The store and its keys, or the exit code of the error (reported).
+fn open_keys(dir: &std::path::Path) -> Result<(Store, Vec<String>), u8> {
+    let store = open(dir)?;
+    let keys = store.keys().map_err(|e| super::report_error(e.into()))?;
+    Ok((store, keys))
+}
+
 fn ls(dir: &std::path::Path) -> u8 {
-    let store = match open(dir) {
-        Ok(s) => s,
+    let (store, keys) = match open_keys(dir) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let keys = match store.keys() {
-        Ok(k) => k,
-        Err(e) => return super::report_error(e.into()),
     };
     let mut total = 0;
     for key in &keys {
@@ -99,13 +102,9 @@ fn ls(dir: &std::path::Path) -> u8 {
 }
 
 fn verify(dir: &std::path::Path) -> u8 {
-    let store = match open(dir) {
-        Ok(s) => s,
+    let (store, keys) = match open_keys(dir) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let keys = match store.keys() {
-        Ok(k) => k,
-        Err(e) => return super::report_error(e.into()),
     };
     let mut corrupt = 0;
     for key in &keys {

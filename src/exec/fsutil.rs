@@ -10,42 +10,43 @@ use crate::util::{slash, sync_dir};
 /// Every regular file under `dir`, as sorted paths relative to `dir` (`/`-separated).
 pub fn list_files(dir: &Path) -> Result<Vec<String>, ExecError> {
     let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
+    let mut add = |path: &Path| {
+        out.push(slash(path.strip_prefix(dir).unwrap_or(path)));
+        Ok(())
+    };
+    walk(dir, &mut add, &mut |_| Ok(()))?;
     out.sort();
     Ok(out)
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), ExecError> {
-    let entries = std::fs::read_dir(dir).map_err(io_err("list", dir))?;
-    for entry in entries {
-        let entry = entry.map_err(io_err("list", dir))?;
-        let path = entry.path();
-        let ty = entry.file_type().map_err(io_err("stat", &path))?;
-        if ty.is_dir() {
-            walk(root, &path, out)?;
-        } else if ty.is_file() {
-            out.push(slash(path.strip_prefix(root).unwrap_or(&path)));
-        }
-    }
-    Ok(())
-}
-
 /// fsyncs every file under `dir` and every directory, deepest first.
 pub fn sync_tree(dir: &Path) -> Result<(), ExecError> {
-    let entries = std::fs::read_dir(dir).map_err(io_err("list", dir))?;
-    for entry in entries {
+    let mut sync_file = |path: &Path| {
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(io_err("fsync", path))
+    };
+    walk(dir, &mut sync_file, &mut |d| Ok(sync_dir(d)?))
+}
+
+/// Calls `on_file` for every regular file under `dir`, depth first, and `after_dir` for each
+/// directory (`dir` included) once everything inside it has been visited.
+fn walk(
+    dir: &Path,
+    on_file: &mut dyn FnMut(&Path) -> Result<(), ExecError>,
+    after_dir: &mut dyn FnMut(&Path) -> Result<(), ExecError>,
+) -> Result<(), ExecError> {
+    for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
         let entry = entry.map_err(io_err("list", dir))?;
         let path = entry.path();
         let ty = entry.file_type().map_err(io_err("stat", &path))?;
         if ty.is_dir() {
-            sync_tree(&path)?;
+            walk(&path, on_file, after_dir)?;
         } else if ty.is_file() {
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(io_err("fsync", &path))?;
+            on_file(&path)?;
         }
     }
-    Ok(sync_dir(dir)?)
+    after_dir(dir)
 }
 
 /// blake3 of a file's contents (hex) and its size, streamed.

@@ -119,6 +119,25 @@ pub const fn probability_below_one() -> Ty {
     }
 }
 
+/// Two tables as one (`N` = `A + B`), for kinds that share a group of fields.
+pub const fn join<const A: usize, const B: usize, const N: usize>(
+    a: [FieldSpec; A],
+    b: [FieldSpec; B],
+) -> [FieldSpec; N] {
+    assert!(A + B == N, "join: N must be A + B");
+    let mut out = [f("", Ty::Bool, Preset::Optional); N];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
 /// The field called `name` in a table.
 pub fn find(table: &'static [FieldSpec], name: &str) -> Option<&'static FieldSpec> {
     table.iter().find(|f| f.name == name)

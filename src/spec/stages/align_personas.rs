@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, positive};
+use crate::spec::field::{FieldSpec, Preset::*, Ty, f, join};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
@@ -25,18 +25,10 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<AlignPersonasParams>(p, |p| Some(&p.model)),
 };
 
-pub const FIELDS: &[FieldSpec] = &[
-    DATA,
-    f("reward", Ty::Reward(Level::Agent), Required),
-    f("group", int(2), Int(8)),
-    f("clip", positive(), Float(0.2)),
-    f("beta", nonneg(), Float(0.04)),
-    f("epochs", int(1), Int(1)),
-    f("batch", int(1), Int(16)),
-    f("lr", positive(), Float(1e-5)),
-    f("max_tokens", int(1), Int(512)),
-    f("temperature", nonneg(), Float(1.0)),
-];
+pub const FIELDS: &[FieldSpec] = &join::<2, 8, 10>(
+    [DATA, f("reward", Ty::Reward(Level::Agent), Required)],
+    grpo::fields(512),
+);
 
 /// Phase 1 settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, positive};
+use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, join};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
@@ -25,19 +25,14 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<OptimizeDirectorParams>(p, |p| Some(&p.director)),
 };
 
-pub const FIELDS: &[FieldSpec] = &[
-    DATA,
-    f("reward", Ty::Reward(Level::Group), Required),
-    f("turns", int(1), Int(4)),
-    f("group", int(2), Int(8)),
-    f("clip", positive(), Float(0.2)),
-    f("beta", nonneg(), Float(0.04)),
-    f("epochs", int(1), Int(1)),
-    f("batch", int(1), Int(16)),
-    f("lr", positive(), Float(1e-5)),
-    f("max_tokens", int(1), Int(128)),
-    f("temperature", nonneg(), Float(1.0)),
-];
+pub const FIELDS: &[FieldSpec] = &join::<3, 8, 11>(
+    [
+        DATA,
+        f("reward", Ty::Reward(Level::Group), Required),
+        f("turns", int(1), Int(4)),
+    ],
+    grpo::fields(128),
+);
 
 /// Phase 2 settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
