@@ -6,8 +6,9 @@ use crate::lang::ast::{Block, Expr};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::fields::Checker;
 use crate::lang::span::{Span, Spanned};
+use crate::spec::lower::{self, decl_fields};
 use crate::spec::model::ModelSource;
-use crate::spec::{DeclKind, LowerError, dataset, judge, model, persona, rubric, users};
+use crate::spec::{DeclKind, LowerError};
 
 /// The body of a declaration.
 pub enum DeclBody<'a> {
@@ -29,17 +30,17 @@ impl Checker<'_> {
             DeclBody::Block(b) => b,
         };
         let what = format!("{} `{}`", kind.keyword(), n);
-        let Some(f) = self.fields(&block.fields, kind.fields(), name.span, &what) else {
+        let Some(f) = self.fields(&block.fields, decl_fields(kind), name.span, &what) else {
             return;
         };
         let stored: Result<(), LowerError> = match kind {
-            DeclKind::Persona => persona::lower(&f).map(|p| {
+            DeclKind::Persona => lower::persona(&f).map(|p| {
                 self.decls.personas.insert(n, p);
             }),
-            DeclKind::Rubric => rubric::lower(&f).map(|r| {
+            DeclKind::Rubric => lower::rubric(&f).map(|r| {
                 self.decls.rubrics.insert(n, r);
             }),
-            DeclKind::Model => model::lower(&f).map(|m| {
+            DeclKind::Model => lower::model(&f).map(|m| {
                 let span = field_span(block, "source").unwrap_or(block.span);
                 let shape = match &m.source {
                     ModelSource::Tiny(t) => t.shape_problem(),
@@ -60,13 +61,13 @@ impl Checker<'_> {
                     }
                 }
             }),
-            DeclKind::Users => users::lower(&f).map(|u| {
+            DeclKind::Users => lower::users(&f).map(|u| {
                 self.decls.users.insert(n, u);
             }),
-            DeclKind::Dataset => dataset::lower(&f).map(|d| {
+            DeclKind::Dataset => lower::dataset(&f).map(|d| {
                 self.decls.datasets.insert(n, d);
             }),
-            DeclKind::Judge => judge::lower(&f, &self.decls).map(|j| {
+            DeclKind::Judge => lower::judge(&f, &self.decls).map(|j| {
                 self.decls.judges.insert(n, j);
             }),
             DeclKind::Reward => Ok(()),

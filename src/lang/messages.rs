@@ -1,8 +1,8 @@
 //! How the checker words types, examples and range rules in its messages.
 
 use crate::spec::field::{FieldSpec, Ty};
+use crate::spec::level::Level;
 use crate::spec::model::MIN_TINY_VOCAB;
-use crate::spec::rubric::Level;
 
 /// "name, description and traits"
 pub fn accepted(schema: &[FieldSpec]) -> String {

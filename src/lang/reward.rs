@@ -7,8 +7,9 @@ use crate::lang::fields::Checker;
 use crate::lang::messages::level_help;
 use crate::lang::span::Span;
 use crate::lang::suggest::did_you_mean;
-use crate::spec::reward::{REWARD_SIGNALS, RewardSpec, RewardTerm, lower_signal};
-use crate::spec::rubric::Level;
+use crate::spec::level::Level;
+use crate::spec::lower::reward_signal;
+use crate::spec::reward::{REWARD_SIGNALS, RewardSpec, RewardTerm};
 
 impl Checker<'_> {
     /// Checks a reward expression; `expected` is the level the use site needs (`None` for
@@ -137,7 +138,7 @@ impl Checker<'_> {
         };
         let what = format!("`{sig}(...)`");
         let fields = self.args(args, schema, call.span, &what)?;
-        let signal = match lower_signal(sig, &fields, &self.decls) {
+        let signal = match reward_signal(sig, &fields, &self.decls) {
             Ok(s) => s,
             Err(e) => {
                 self.internal(call.span, &what, e);

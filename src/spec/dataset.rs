@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int};
-use crate::spec::value::{Call, Fields, LowerError, symbols};
+use crate::spec::symbol::symbols;
 
 symbols! {
     /// Valence subsets of Empathetic Dialogues (paper Table 4).
@@ -64,39 +64,3 @@ pub const DATASET: &[FieldSpec] = &[
     ),
     f("limit", int(1), Optional),
 ];
-
-/// A `dataset` declaration's checked fields -> the dataset.
-pub fn lower(f: &Fields) -> Result<DatasetSpec, LowerError> {
-    let source = f.req::<Call>("source")?;
-    let a = &source.args;
-    let within = |e: LowerError| e.within("source");
-    let kind = match source.form {
-        "empathetic_dialogues" => DatasetSource::EmpatheticDialogues {
-            subsets: once_each(a.req("subsets").map_err(within)?),
-        },
-        "qmsum" => DatasetSource::Qmsum {
-            domains: once_each(a.req("domains").map_err(within)?),
-        },
-        other => {
-            return Err(LowerError::Other(format!(
-                "dataset source `{other}` has no lowering"
-            )));
-        }
-    };
-    Ok(DatasetSpec {
-        source: kind,
-        path: a.req("path").map_err(within)?,
-        split: a.req("split").map_err(within)?,
-        limit: f.opt("limit")?,
-    })
-}
-
-fn once_each<T: PartialEq>(items: Vec<T>) -> Vec<T> {
-    let mut out: Vec<T> = Vec::with_capacity(items.len());
-    for x in items {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    out
-}

@@ -1,7 +1,7 @@
 //! The experiment header (`experiment "title" { seed, base }`) and the settings of the
 //! pipeline block itself (`speaker`, `director`, `personas`).
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int};
 
 pub const EXPERIMENT: &[FieldSpec] = &[f("seed", int(0), Int(0)), f("base", Ty::Str, Str("main"))];

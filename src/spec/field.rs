@@ -2,8 +2,8 @@
 //! range and default (the paper's, Appendix B.2). The checker is driven by these tables, so an
 //! unknown field, a missing one or an out-of-range value is reported the same way everywhere.
 
-use crate::spec::decl::DeclKind;
-use crate::spec::rubric::Level;
+use crate::spec::decl_kind::DeclKind;
+use crate::spec::level::Level;
 
 /// The type of a field.
 #[derive(Debug, Clone, Copy)]

@@ -3,10 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::{DeclKind, Decls};
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, nonneg};
 use crate::spec::model::ModelSpec;
-use crate::spec::value::{Call, Fields, LowerError, Ref};
 
 /// A judge or teacher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,30 +53,3 @@ pub const JUDGE: &[FieldSpec] = &[f(
     Ty::Variant(&[("openai", OPENAI), ("local", LOCAL), ("heuristic", &[])]),
     Required,
 )];
-
-/// A `judge` declaration's checked fields -> the judge (a local judge's model resolved).
-pub fn lower(f: &Fields, decls: &Decls) -> Result<JudgeSpec, LowerError> {
-    let backend = f.req::<Call>("backend")?;
-    let a = &backend.args;
-    let within = |e: LowerError| e.within("backend");
-    Ok(match backend.form {
-        "openai" => JudgeSpec::Openai {
-            base_url: a.req("base_url").map_err(within)?,
-            model: a.req("model").map_err(within)?,
-            temperature: a.req("temperature").map_err(within)?,
-            api_key_env: a.req("api_key_env").map_err(within)?,
-        },
-        "local" => JudgeSpec::Local {
-            model: decls
-                .model(&a.req::<Ref>("model").map_err(within)?)?
-                .clone(),
-            temperature: a.req("temperature").map_err(within)?,
-        },
-        "heuristic" => JudgeSpec::Heuristic,
-        other => {
-            return Err(LowerError::Other(format!(
-                "judge backend `{other}` has no lowering"
-            )));
-        }
-    })
-}

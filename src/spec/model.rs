@@ -2,14 +2,13 @@
 //! forms, dtype, device, LoRA), the serialisable [`ModelSpec`] the planner writes into stage
 //! parameters and the runtime loads from, and the rules a model's shape must obey (shared by
 //! the checker and the runtime). A new source form is one entry of [`MODEL_SOURCES`] and one
-//! arm of [`lower`].
+//! arm of `crate::spec::lower::model`.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, positive, probability_below_one};
-use crate::spec::value::{Call, Fields, LowerError, Symbol};
 
 /// Where the weights come from, plus how to run them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,63 +140,6 @@ pub const MODEL: &[FieldSpec] = &[
     f("device", Ty::Str, Str("cpu")),
     f("lora", Ty::Object(LORA), Optional),
 ];
-
-/// A `model` declaration's checked fields -> its spec.
-pub fn lower(f: &Fields) -> Result<ModelSpec, LowerError> {
-    let source = f.req::<Call>("source")?;
-    let args = &source.args;
-    let source = match source.form {
-        "tiny" => ModelSource::Tiny(tiny(args).map_err(|e| e.within("source"))?),
-        "hf_dir" => ModelSource::HfDir {
-            path: args.req("path")?,
-        },
-        "gguf" => ModelSource::Gguf {
-            path: args.req("path")?,
-        },
-        other => {
-            return Err(LowerError::Other(format!(
-                "model source `{other}` has no lowering"
-            )));
-        }
-    };
-    let lora = match f.opt::<Fields>("lora")? {
-        Some(l) => Some(lora(&l).map_err(|e| e.within("lora"))?),
-        None => None,
-    };
-    Ok(ModelSpec {
-        source,
-        dtype: f.req::<Symbol>("dtype")?.0,
-        device: f.req("device")?,
-        lora,
-    })
-}
-
-fn tiny(a: &Fields) -> Result<TinyConfig, LowerError> {
-    Ok(TinyConfig {
-        arch: a.req::<Symbol>("arch")?.0,
-        layers: a.req("layers")?,
-        hidden: a.req("hidden")?,
-        intermediate: a.req("intermediate")?,
-        heads: a.req("heads")?,
-        kv_heads: a.req("kv_heads")?,
-        vocab: a.req("vocab")?,
-        max_seq_len: a.req("max_seq_len")?,
-        seed: a.req("seed")?,
-    })
-}
-
-fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
-    Ok(LoraSpec {
-        r: l.req("r")?,
-        alpha: l.req("alpha")?,
-        dropout: l.req("dropout")?,
-        targets: l
-            .req::<Vec<Symbol>>("targets")?
-            .into_iter()
-            .map(|s| s.0)
-            .collect(),
-    })
-}
 
 /// Why a decoder's attention sizes do not fit together: what is wrong and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]

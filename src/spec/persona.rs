@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
-use crate::spec::value::{Fields, LowerError};
 
 /// A speaker persona as the stages see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,22 +34,3 @@ pub const PERSONA: &[FieldSpec] = &[
     f("style", Ty::Str, Optional),
     f("examples", Ty::ObjList(EXAMPLE), EmptyList),
 ];
-
-/// A `persona` declaration's checked fields -> the persona.
-pub fn lower(f: &Fields) -> Result<Persona, LowerError> {
-    let mut examples = Vec::new();
-    for (i, e) in f.req::<Vec<Fields>>("examples")?.iter().enumerate() {
-        let within = |e: LowerError| e.within(&format!("examples[{i}]"));
-        examples.push(FewShotExample {
-            context: e.req("context").map_err(within)?,
-            response: e.req("response").map_err(within)?,
-        });
-    }
-    Ok(Persona {
-        name: f.req("name")?,
-        description: f.req("description")?,
-        traits: f.req("traits")?,
-        style: f.opt("style")?,
-        examples,
-    })
-}

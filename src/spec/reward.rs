@@ -1,15 +1,14 @@
 //! Rewards (equations 4 and 7): a reward is a weighted sum of signals, each signal agent-level
 //! (`rm`, `format`) or group-level (`coherence`, `diverse`). The signal table drives the
-//! checker; [`lower_signal`] turns a checked call into its [`RewardSignal`].
+//! checker; `crate::spec::lower::reward_signal` turns a checked call into its [`RewardSignal`].
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::{DeclKind, Decls};
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int};
 use crate::spec::judge::JudgeSpec;
+use crate::spec::level::Level;
 use crate::spec::model::ModelSpec;
-use crate::spec::rubric::Level;
-use crate::spec::value::{Fields, LowerError, Ref};
 
 /// `R = sum(weight * signal)` at one level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,25 +73,3 @@ pub const REWARD_SIGNALS: &[(&str, &[FieldSpec], Level)] = &[
     ("coherence", COHERENCE, Level::Group),
     ("diverse", &[], Level::Group),
 ];
-
-/// A checked signal call -> the signal (references resolved).
-pub fn lower_signal(name: &str, args: &Fields, decls: &Decls) -> Result<RewardSignal, LowerError> {
-    Ok(match name {
-        "rm" => RewardSignal::Rm {
-            base: decls.model(&args.req::<Ref>("model")?)?.clone(),
-        },
-        "format" => RewardSignal::Format {
-            think_min: args.req("think_min")?,
-            answer_max: args.req("answer_max")?,
-        },
-        "coherence" => RewardSignal::Coherence {
-            judge: decls.judge(&args.req::<Ref>("judge")?)?.clone(),
-        },
-        "diverse" => RewardSignal::Diverse,
-        other => {
-            return Err(LowerError::Other(format!(
-                "reward signal `{other}` has no lowering"
-            )));
-        }
-    })
-}

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
-use crate::spec::value::{Fields, LowerError, Symbol};
 
 /// The 16 four-letter MBTI codes.
 pub const MBTI: &[&str] = &[
@@ -30,12 +29,4 @@ pub struct MbtiType {
     /// Common nickname.
     pub name: String,
     pub description: String,
-}
-
-/// A `users` declaration's checked fields -> its MBTI codes.
-pub fn lower(f: &Fields) -> Result<Vec<String>, LowerError> {
-    Ok(f.req::<Vec<Symbol>>("types")?
-        .into_iter()
-        .map(|s| s.0)
-        .collect())
 }

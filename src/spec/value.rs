@@ -1,13 +1,14 @@
 //! Checked values: what a field holds once its expression has been checked against the
 //! field's [`crate::spec::field::Ty`]. References to declarations stay names (resolved through
-//! [`crate::spec::decl::Decls`]). Values are read back through typed, fallible accessors
+//! [`crate::spec::decls::Decls`]). Values are read back through typed, fallible accessors
 //! ([`Fields::req`], [`Fields::opt`]): a value of the wrong type is an error, never a 0.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::reward::RewardSpec;
+use crate::spec::symbol::Symbolic;
 
 /// A checked value.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,46 +337,15 @@ impl FromVal for StrMap {
     }
 }
 
-/// Declares an enum of the symbols a field accepts, with its names for the field table
-/// (`NAMES`), its text (`as_str`), serde as that text and the typed reading of a value.
-macro_rules! symbols {
-    ($(#[$m:meta])* pub enum $Name:ident { $($(#[$vm:meta])* $Variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        pub enum $Name {
-            $($(#[$vm])* #[serde(rename = $text)] $Variant),*
+impl<T: Symbolic> FromVal for T {
+    const EXPECTED: &'static str = "one of the field's symbols";
+    fn from_val(v: &Val) -> Option<Self> {
+        match v {
+            Val::Sym(s) => T::from_name(s),
+            _ => None,
         }
-
-        impl $Name {
-            /// Every symbol's text, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$($text),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($Name::$Variant => $text),*
-                }
-            }
-
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name {
-                    $($text => Some($Name::$Variant),)*
-                    _ => None,
-                }
-            }
-        }
-
-        impl $crate::spec::value::FromVal for $Name {
-            const EXPECTED: &'static str = concat!("one of: ", $($text, " "),*);
-            fn from_val(v: &$crate::spec::value::Val) -> Option<Self> {
-                match v {
-                    $crate::spec::value::Val::Sym(s) => Self::from_name(s),
-                    _ => None,
-                }
-            }
-        }
-    };
+    }
 }
-pub(crate) use symbols;
 
 #[cfg(test)]
 mod tests {

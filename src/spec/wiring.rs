@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::Decls;
+use crate::spec::decls::Decls;
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
-use crate::spec::stages::StageKind;
+use crate::spec::stages::kind::StageKind;
 use crate::spec::value::{Fields, LowerError, Ref, Val};
 
 /// A file or directory a stage reads from outside the store. Its content hash enters the

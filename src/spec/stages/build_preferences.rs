@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, f, nonneg};
 use crate::spec::stages::common::{light, only_needs};
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

@@ -4,11 +4,11 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset, Ty, f};
 use crate::spec::judge::JudgeSpec;
 use crate::spec::model::ModelSpec;
-use crate::spec::stages::StageKind;
+use crate::spec::stages::kind::StageKind;
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{ExternalInput, Graph, NodeRef, PipelineView, Placed, Problem};
 

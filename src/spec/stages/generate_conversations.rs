@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
@@ -12,8 +12,10 @@ use crate::spec::stages::common::{
     DATA, dedup, first, model_device, prompting_stage_problems, speaker, subsets, weights,
 };
 use crate::spec::stages::optimize_director::director;
-use crate::spec::stages::{KindSpec, Planner, StageKind};
-use crate::spec::value::{Fields, LowerError, symbols};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
+use crate::spec::symbol::symbols;
+use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {

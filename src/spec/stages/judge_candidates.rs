@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
 use crate::spec::judge::JudgeSpec;
-use crate::spec::rubric::{Level, RubricSpec};
+use crate::spec::level::Level;
+use crate::spec::rubric::RubricSpec;
 use crate::spec::stages::common::{judge_weights, model_device, needs};
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::spec::dataset::{DatasetSource, DatasetSpec, EdSubset, QmsumDomain};
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
 use crate::spec::stages::common::light;
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{ExternalInput, Graph, NewNode, PipelineView, Problem};
 

@@ -7,13 +7,14 @@ use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, join};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
-use crate::spec::rubric::Level;
+use crate::spec::level::Level;
 use crate::spec::stages::common::{
     DATA, dedup, first, judge_weights, model_device, prompting_stage_problems, speaker, subsets,
     weights,
 };
 use crate::spec::stages::grpo::{self, GrpoParams};
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
 use crate::spec::stages::common::light;
-use crate::spec::stages::{KindSpec, Planner, StageKind, SummaryInput};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner, SummaryInput};
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{PipelineView, Problem};
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::decoding::Decoding;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, unit_open};
 use crate::spec::model::ModelSpec;
@@ -14,7 +14,8 @@ use crate::spec::persona::Persona;
 use crate::spec::stages::common::{
     DATA, first, model_device, prompting_stage_problems, speaker, subsets, weights,
 };
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, f, int};
 use crate::spec::stages::common::{DATA, light, only_needs, subsets};
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

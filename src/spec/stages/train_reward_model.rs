@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, positive};
 use crate::spec::model::ModelSpec;
 use crate::spec::stages::common::{model_device, only_needs, weights};
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::decl::DeclKind;
+use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, positive};
 use crate::spec::judge::JudgeSpec;
 use crate::spec::model::ModelSpec;
@@ -11,7 +11,8 @@ use crate::spec::persona::Persona;
 use crate::spec::stages::common::{
     DATA, model_device, prompting_stage_problems, speaker, subsets, weights,
 };
-use crate::spec::stages::{KindSpec, Planner, StageKind};
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
 use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 

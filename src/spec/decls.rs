@@ -1,72 +1,16 @@
-//! Named declarations: their kinds (`persona`, `model`...), the field table of each, and the
-//! resolved declarations of an experiment by name ([`Decls`]), through which the stages'
-//! lowering turns references into contents.
+//! The resolved declarations of an experiment, by name, through which the stages' lowering
+//! turns references into contents.
 
 use std::collections::BTreeMap;
 
-use crate::spec::dataset::{self, DatasetSpec};
-use crate::spec::field::FieldSpec;
-use crate::spec::judge::{self, JudgeSpec};
-use crate::spec::model::{self, ModelSpec};
-use crate::spec::persona::{self, Persona};
+use crate::spec::dataset::DatasetSpec;
+use crate::spec::decl_kind::DeclKind;
+use crate::spec::judge::JudgeSpec;
+use crate::spec::model::ModelSpec;
+use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
-use crate::spec::rubric::{self, RubricSpec};
-use crate::spec::users;
+use crate::spec::rubric::RubricSpec;
 use crate::spec::value::{LowerError, Ref, Val};
-
-/// The kinds of named declarations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeclKind {
-    Persona,
-    Rubric,
-    Model,
-    Users,
-    Dataset,
-    Judge,
-    Reward,
-}
-
-impl DeclKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            DeclKind::Persona => "persona",
-            DeclKind::Rubric => "rubric",
-            DeclKind::Model => "model",
-            DeclKind::Users => "users",
-            DeclKind::Dataset => "dataset",
-            DeclKind::Judge => "judge",
-            DeclKind::Reward => "reward",
-        }
-    }
-
-    pub fn from_keyword(k: &str) -> Option<Self> {
-        DeclKind::ORDER.into_iter().find(|d| d.keyword() == k)
-    }
-
-    /// The order declarations are resolved in: a kind only refers to earlier kinds.
-    pub const ORDER: [DeclKind; 7] = [
-        DeclKind::Persona,
-        DeclKind::Rubric,
-        DeclKind::Model,
-        DeclKind::Users,
-        DeclKind::Dataset,
-        DeclKind::Judge,
-        DeclKind::Reward,
-    ];
-
-    /// The fields of a block declaration of this kind (a `reward` is an expression).
-    pub fn fields(self) -> &'static [FieldSpec] {
-        match self {
-            DeclKind::Persona => persona::PERSONA,
-            DeclKind::Rubric => rubric::RUBRIC,
-            DeclKind::Model => model::MODEL,
-            DeclKind::Users => users::USERS,
-            DeclKind::Dataset => dataset::DATASET,
-            DeclKind::Judge => judge::JUDGE,
-            DeclKind::Reward => &[],
-        }
-    }
-}
 
 /// Resolved declarations by name.
 #[derive(Debug, Clone, Default)]
