@@ -5,7 +5,7 @@
 //! upstream nodes, is the stage kind's own business (`crate::spec::stages::<kind>`); the
 //! builder hands each kind a [`Graph`] of the variant being built.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
@@ -51,6 +51,8 @@ struct Summary<'a> {
     fields: Vec<&'a Fields>,
     variants: Vec<String>,
     inputs: Vec<NodeIndex>,
+    /// `inputs` as a set (a sweep has thousands of final nodes).
+    seen: HashSet<NodeIndex>,
 }
 
 /// Builds the deduplicated DAG of every variant.
@@ -76,13 +78,14 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
                         fields: Vec::new(),
                         variants: Vec::new(),
                         inputs: Vec::new(),
+                        seen: HashSet::new(),
                     });
                     summaries.len() - 1
                 }
             };
             let summary = &mut summaries[at];
             for n in terminal(&b.graph, &nodes) {
-                if !summary.inputs.contains(&n) {
+                if summary.seen.insert(n) {
                     summary.inputs.push(n);
                 }
             }
@@ -104,8 +107,9 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
             error,
         })?;
         let node = b.node(&s.variants[0], s.kind, None, &lowered, s.inputs, vec![]);
+        let listing: HashSet<&String> = s.variants.iter().collect();
         for (name, _, nodes) in &mut plan_variants {
-            if s.variants.contains(name) {
+            if listing.contains(name) {
                 b.graph[node].variants.push(name.clone());
                 b.graph[node].variants.dedup();
                 nodes.push(node);

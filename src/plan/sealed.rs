@@ -6,9 +6,10 @@
 //! misplaced), every content key recomputed from the stage's contents and equal, every
 //! variant naming existing stages. The executor can therefore trust any `Plan` it is given.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::ir::{Stage, StageId, Variant};
@@ -159,27 +160,30 @@ pub fn validate(variants: &[Variant], stages: &[Stage]) -> Result<(), PlanError>
             }
         }
     }
-    for (i, s) in stages.iter().enumerate() {
+    // Each key is checked against the keys its inputs claim, and every claim is checked in
+    // turn, so the stages can be checked independently (in parallel); the first mismatch in
+    // plan order is reported.
+    let mismatch = stages.par_iter().find_map_first(|s| {
         let inputs: Vec<&ContentKey> = s
             .inputs
             .iter()
             .map(|id| &stages[index[id.as_str()]].key)
             .collect();
         let expected = content_key(s.kind, &s.params, &s.external, &inputs);
-        if expected != s.key {
-            return Err(PlanError::KeyMismatch {
-                stage: stages[i].id.clone(),
-                found: s.key.0.clone(),
-                expected: expected.0,
-            });
-        }
+        (expected != s.key).then(|| PlanError::KeyMismatch {
+            stage: s.id.clone(),
+            found: s.key.0.clone(),
+            expected: expected.0,
+        })
+    });
+    if let Some(e) = mismatch {
+        return Err(e);
     }
-    let mut names: Vec<&str> = Vec::with_capacity(variants.len());
+    let mut names: HashSet<&str> = HashSet::with_capacity(variants.len());
     for v in variants {
-        if names.contains(&v.name.as_str()) {
+        if !names.insert(&v.name) {
             return Err(PlanError::DuplicateVariant(v.name.clone()));
         }
-        names.push(&v.name);
         if let Some(missing) = v.stages.iter().find(|id| !index.contains_key(id.as_str())) {
             return Err(PlanError::UnknownVariantStage {
                 variant: v.name.clone(),
