@@ -24,29 +24,14 @@ const fn imp(
     Implementation { kind, version, run }
 }
 
-/// Every executable kind.
+/// Every executable kind, one line each.
+#[rustfmt::skip]
 pub const IMPLEMENTATIONS: &[Implementation] = &[
-    imp(
-        StageKind::LoadDataset,
-        load_dataset::VERSION,
-        load_dataset::run,
-    ),
-    imp(
-        StageKind::SimulatedUsers,
-        simulated_users::VERSION,
-        simulated_users::run,
-    ),
-    imp(
-        StageKind::SampleCandidates,
-        sample_candidates::VERSION,
-        sample_candidates::run,
-    ),
+    imp(StageKind::LoadDataset, load_dataset::VERSION, load_dataset::run),
+    imp(StageKind::SimulatedUsers, simulated_users::VERSION, simulated_users::run),
+    imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
     #[cfg(test)]
-    imp(
-        StageKind::Toy,
-        crate::stages::toy::VERSION,
-        crate::stages::toy::run,
-    ),
+    imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::Report, report::VERSION, report::run),
 ];
 

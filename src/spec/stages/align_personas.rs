@@ -19,7 +19,6 @@ use crate::spec::value::{Fields, LowerError, Ref, Val};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "GRPO for the speaker personas on RM + lambda * format (equations 4, 5)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

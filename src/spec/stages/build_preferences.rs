@@ -11,7 +11,6 @@ use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "keep candidate pairs whose score margin is at least delta",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

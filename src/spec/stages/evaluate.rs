@@ -14,7 +14,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "score conversations with agent- and group-level rubrics (0-100)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

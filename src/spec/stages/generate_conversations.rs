@@ -19,7 +19,6 @@ use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "conversations of MASCOT or a baseline on an evaluation subset",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

@@ -15,7 +15,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "score candidates with a judge on rubric criteria (equation 2)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

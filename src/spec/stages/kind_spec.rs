@@ -7,8 +7,6 @@ use crate::spec::wiring::{Graph, PipelineView, Problem};
 
 /// Everything the language, the planner and the executor need to know about a stage kind.
 pub struct KindSpec {
-    /// One line: what the stage computes.
-    pub summary: &'static str,
     /// The fields the stage block accepts.
     pub fields: &'static [FieldSpec],
     /// How its nodes are made.

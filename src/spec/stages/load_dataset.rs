@@ -16,7 +16,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{ExternalInput, Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "read one subset of a dataset split into context records",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

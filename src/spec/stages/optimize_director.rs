@@ -19,7 +19,6 @@ use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "GRPO for the director on the group reward (equation 7)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

@@ -11,7 +11,6 @@ use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "a Markdown summary of what the run produced",
     fields: FIELDS,
     plan: Planner::Summary(lower),
     problems,

@@ -20,7 +20,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "K candidate responses per (context, persona) (equation 1)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

@@ -14,7 +14,6 @@ use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 pub use crate::spec::users::MbtiType;
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "the simulated user profiles (MBTI types)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

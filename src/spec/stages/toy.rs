@@ -12,7 +12,6 @@ use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "count records (a test-only kind)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

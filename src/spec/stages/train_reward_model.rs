@@ -13,7 +13,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "Bradley-Terry reward model on preference pairs (equation 3)",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,

@@ -17,7 +17,6 @@ use crate::spec::value::{Fields, LowerError, Ref};
 use crate::spec::wiring::{Graph, NewNode, PipelineView, Problem};
 
 pub const SPEC: KindSpec = KindSpec {
-    summary: "supervised fine-tuning of the base policy",
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,
