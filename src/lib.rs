@@ -10,11 +10,13 @@
 //! | run      | [`exec`]        | plan + store          | artifacts, run record     |
 //!
 //! [`model`] is the model runtime (burn) every model stage runs on; [`data`] reads the
-//! datasets; [`stages`] holds the executable stage kinds.
+//! datasets; [`judge`] scores responses and conversations on the paper's rubrics;
+//! [`stages`] holds the executable stage kinds.
 
 pub mod cli;
 pub mod data;
 pub mod exec;
+pub mod judge;
 pub mod lang;
 pub mod model;
 pub mod plan;
