@@ -10,6 +10,7 @@ use super::item::{JudgeItem, Judged, Rubric};
 use super::model_judge::ModelJudge;
 
 /// A judge of any backend.
+#[derive(Debug)]
 pub enum Judge {
     Heuristic(HeuristicJudge),
     Model(ModelJudge),

@@ -36,6 +36,7 @@ impl CallStats {
 }
 
 /// A chat backend with an optional call cache.
+#[derive(Debug)]
 pub struct CachedChat {
     backend: Box<dyn ChatBackend>,
     cache: Option<CallCache>,

@@ -45,7 +45,7 @@ impl CallFailure {
 pub type CallResult = Result<String, CallFailure>;
 
 /// A model that answers chat conversations.
-pub trait ChatBackend {
+pub trait ChatBackend: std::fmt::Debug {
     /// Everything about the backend that changes its answers (kind, endpoint, model,
     /// temperature, seed) and nothing secret: this enters cache keys. Operational settings
     /// (timeouts, concurrency, retries, the key's variable name) are left out.

@@ -1,7 +1,9 @@
 //! The library's inputs built from the experiment's typed parameters (`JudgeSpec`,
 //! `RubricSpec`, `Persona`): the only place the judge library reads the planner's types.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
 
 use super::any_judge::Judge;
 use super::cache::CallCache;
@@ -13,7 +15,7 @@ use super::item::{PersonaProfile, Rubric, RubricCriterion, RubricLevel};
 use super::local::{LocalBackend, LocalConfig};
 use super::model_judge::ModelJudge;
 use super::openai::{OpenAiBackend, OpenAiConfig};
-use crate::model::LoadedModel;
+use crate::model::{LoadedModel, ModelSource, ModelSpec};
 use crate::plan::params::{JudgeSpec, Level, Persona, RubricSpec};
 
 /// The rubric of a `rubric` declaration; its scale bounds must be integers.
@@ -75,10 +77,7 @@ pub fn chat_backend_from_spec(
             Ok(Box::new(OpenAiBackend::new(config)?))
         }
         JudgeSpec::Local { model, temperature } => {
-            let identity = serde_json::to_value(model).map_err(|e| JudgeError::Config {
-                reason: format!("cannot serialise the local model's spec: {e}"),
-                help: "this is a bug; please report it".into(),
-            })?;
+            let identity = model_identity(model, base_dir)?;
             let loaded = LoadedModel::load(model, base_dir)?;
             let mut config = LocalConfig::new(identity);
             config.temperature = *temperature;
@@ -88,6 +87,63 @@ pub fn chat_backend_from_spec(
             reason: "the heuristic judge cannot generate text".into(),
             help: "a teacher needs a model: use an `openai(...)` or `local(...)` backend".into(),
         }),
+    }
+}
+
+/// What a local model is, for cache keys: its spec and the blake3 hash of its weight files
+/// (the GGUF file, or every file of the Hugging Face folder), so a model retrained in place
+/// does not answer from the previous model's cache. `weights` is null for the built-in tiny
+/// model (its spec, with the seed, determines it).
+pub fn model_identity(spec: &ModelSpec, base_dir: &Path) -> Result<Value, JudgeError> {
+    let spec_value = serde_json::to_value(spec).map_err(|e| JudgeError::Config {
+        reason: format!("cannot serialise the local model's spec: {e}"),
+        help: "this is a bug; please report it".into(),
+    })?;
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base_dir.join(p)
+        }
+    };
+    let weights = match &spec.source {
+        ModelSource::Tiny(_) => None,
+        ModelSource::Gguf { path } => Some(hash_files(&[resolve(path)])?),
+        ModelSource::HfDir { path } => {
+            let dir = resolve(path);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| unreadable(&dir, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            Some(hash_files(&files)?)
+        }
+    };
+    Ok(json!({ "spec": spec_value, "weights": weights }))
+}
+
+fn hash_files(files: &[PathBuf]) -> Result<String, JudgeError> {
+    let mut hasher = blake3::Hasher::new();
+    for path in files {
+        let mut file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+        if let Some(name) = path.file_name() {
+            hasher.update(name.as_encoded_bytes());
+        }
+        std::io::copy(&mut file, &mut hasher).map_err(|e| unreadable(path, e))?;
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> JudgeError {
+    JudgeError::Config {
+        reason: format!(
+            "cannot read the local judge's model `{}`: {e}",
+            path.display()
+        ),
+        help:
+            "check the `model` of the `local` backend: its path is relative to the experiment file"
+                .into(),
     }
 }
 

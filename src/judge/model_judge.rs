@@ -14,6 +14,7 @@ use super::parse::parse_scores;
 use super::prompt::judge_messages;
 
 /// A model judge.
+#[derive(Debug)]
 pub struct ModelJudge {
     chat: CachedChat,
     /// Most tokens of an answer (default: the backend's).
