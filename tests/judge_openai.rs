@@ -332,7 +332,13 @@ fn at_most_concurrency_requests_in_flight() {
             max_tokens: Some(16),
         })
         .collect();
-    let answers = backend.complete(&requests).unwrap();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let answers = backend
+        .complete(&requests, &|_, _| {
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .unwrap();
+    assert_eq!(done.into_inner(), 6, "on_result runs once per request");
     assert_eq!(answers.len(), 6);
     assert!(answers.iter().all(|a| a.as_deref() == Ok(GOOD_SCORES)));
     assert_eq!(server.requests(), 6);

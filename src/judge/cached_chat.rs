@@ -4,6 +4,7 @@
 //! and for plain generation (teacher demonstrations).
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -67,7 +68,7 @@ impl CachedChat {
         &self,
         purpose: &Value,
         requests: &[ChatRequest],
-        keep: &dyn Fn(&str) -> bool,
+        keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
         let mut stats = CallStats {
             requests: requests.len(),
@@ -100,13 +101,25 @@ impl CachedChat {
             .filter_map(|(_, idx)| idx.first().and_then(|&i| requests.get(i)).cloned())
             .collect();
         stats.calls = to_send.len();
-        let answers = self.backend.complete(&to_send)?;
-        for ((key, indices), answer) in order.iter().zip(answers) {
-            if let (Some(cache), Ok(text)) = (&self.cache, &answer)
+        // Answers are stored as they arrive, so a run killed mid-batch keeps them.
+        let store_error: Mutex<Option<JudgeError>> = Mutex::new(None);
+        let cache = self.cache.as_ref();
+        let store = |j: usize, answer: &CallResult| {
+            if let (Some(cache), Some((key, _)), Ok(text)) = (cache, order.get(j), answer)
                 && keep(text)
+                && let Err(e) = cache.put(key, text)
             {
-                cache.put(key, text)?;
+                store_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(e);
             }
+        };
+        let answers = self.backend.complete(&to_send, &store)?;
+        if let Some(e) = store_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        for ((_, indices), answer) in order.iter().zip(answers) {
             for &i in indices {
                 results[i] = Some(answer.clone());
             }
@@ -130,5 +143,104 @@ impl CachedChat {
         requests: &[ChatRequest],
     ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
         self.complete(&json!("generate"), requests, &|_| true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judge::chat::OnResult;
+    use crate::model::ChatMessage;
+
+    /// Answers the first request, then dies (like a process killed mid-batch).
+    #[derive(Debug)]
+    struct DiesAfterOne;
+
+    impl ChatBackend for DiesAfterOne {
+        fn identity(&self) -> Value {
+            json!({"backend": "fake"})
+        }
+        fn temperature(&self) -> f32 {
+            0.0
+        }
+        fn complete(
+            &self,
+            _requests: &[ChatRequest],
+            on_result: &OnResult,
+        ) -> Result<Vec<CallResult>, JudgeError> {
+            on_result(0, &Ok("first answer".into()));
+            Err(JudgeError::Config {
+                reason: "killed".into(),
+                help: String::new(),
+            })
+        }
+    }
+
+    /// Answers every request with its last message, counting requests.
+    #[derive(Debug, Default)]
+    struct Echo {
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl ChatBackend for Echo {
+        fn identity(&self) -> Value {
+            json!({"backend": "fake"})
+        }
+        fn temperature(&self) -> f32 {
+            0.0
+        }
+        fn complete(
+            &self,
+            requests: &[ChatRequest],
+            on_result: &OnResult,
+        ) -> Result<Vec<CallResult>, JudgeError> {
+            let out: Vec<CallResult> = requests
+                .iter()
+                .map(|r| {
+                    Ok(r.messages
+                        .last()
+                        .map(|m| m.content.clone())
+                        .unwrap_or_default())
+                })
+                .collect();
+            for (i, r) in out.iter().enumerate() {
+                self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                on_result(i, r);
+            }
+            Ok(out)
+        }
+    }
+
+    fn requests() -> Vec<ChatRequest> {
+        ["a", "b", "c"]
+            .iter()
+            .map(|t| ChatRequest {
+                messages: vec![ChatMessage::new("user", *t)],
+                max_tokens: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn answers_given_before_a_crash_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dying = CachedChat::new(
+            Box::new(DiesAfterOne),
+            Some(CallCache::open(dir.path()).unwrap()),
+        );
+        assert!(dying.generate(&requests()).is_err());
+        let resumed = CachedChat::new(
+            Box::new(Echo::default()),
+            Some(CallCache::open(dir.path()).unwrap()),
+        );
+        let (answers, stats) = resumed.generate(&requests()).unwrap();
+        assert_eq!(stats.cache_hits, 1);
+        assert_eq!(stats.calls, 2);
+        // The kept answer belongs to the first request sent (keys are sent in key order).
+        let kept = answers
+            .iter()
+            .filter(|a| a.as_deref() == Ok("first answer"))
+            .count();
+        assert_eq!(kept, 1);
     }
 }

@@ -44,6 +44,9 @@ impl CallFailure {
 /// The answer to one request, or why there is none.
 pub type CallResult = Result<String, CallFailure>;
 
+/// Called with a request's index and result as soon as it is done (from worker threads).
+pub type OnResult<'a> = dyn Fn(usize, &CallResult) + Sync + 'a;
+
 /// A model that answers chat conversations.
 pub trait ChatBackend: std::fmt::Debug {
     /// Everything about the backend that changes its answers (kind, endpoint, model,
@@ -56,6 +59,12 @@ pub trait ChatBackend: std::fmt::Debug {
     fn temperature(&self) -> f32;
 
     /// One result per request, in order. `Err` stops everything (a missing API key); a
-    /// request that fails on its own is an `Err` inside the vector.
-    fn complete(&self, requests: &[ChatRequest]) -> Result<Vec<CallResult>, JudgeError>;
+    /// request that fails on its own is an `Err` inside the vector. `on_result(i, result)` is
+    /// called as soon as request `i` is done, so a caller can cache answers before the whole
+    /// batch ends (a run killed mid-batch keeps what it was already given).
+    fn complete(
+        &self,
+        requests: &[ChatRequest],
+        on_result: &OnResult,
+    ) -> Result<Vec<CallResult>, JudgeError>;
 }

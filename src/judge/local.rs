@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::chat::{CallFailure, CallResult, ChatBackend, ChatRequest};
+use super::chat::{CallFailure, CallResult, ChatBackend, ChatRequest, OnResult};
 use super::error::JudgeError;
 use crate::model::{LoadedModel, SamplingConfig};
 
@@ -87,7 +87,11 @@ impl ChatBackend for LocalBackend {
         self.config.temperature
     }
 
-    fn complete(&self, requests: &[ChatRequest]) -> Result<Vec<CallResult>, JudgeError> {
+    fn complete(
+        &self,
+        requests: &[ChatRequest],
+        on_result: &OnResult,
+    ) -> Result<Vec<CallResult>, JudgeError> {
         let mut results = Vec::with_capacity(requests.len());
         let mut start = 0;
         while start < requests.len() {
@@ -125,6 +129,9 @@ impl ChatBackend for LocalBackend {
                     results
                         .extend((start..end).map(|_| Err(CallFailure::rejected(reason.clone()))));
                 }
+            }
+            for (i, result) in results.iter().enumerate().skip(start) {
+                on_result(i, result);
             }
             start = end;
         }

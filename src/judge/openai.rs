@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::chat::{CallFailure, CallResult, ChatBackend, ChatRequest};
+use super::chat::{CallFailure, CallResult, ChatBackend, ChatRequest, OnResult};
 use super::error::JudgeError;
 use super::rate_limit::RateLimiter;
 use super::retry::{RetryPolicy, parse_retry_after};
@@ -254,7 +254,11 @@ impl ChatBackend for OpenAiBackend {
         self.config.temperature
     }
 
-    fn complete(&self, requests: &[ChatRequest]) -> Result<Vec<CallResult>, JudgeError> {
+    fn complete(
+        &self,
+        requests: &[ChatRequest],
+        on_result: &OnResult,
+    ) -> Result<Vec<CallResult>, JudgeError> {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
@@ -271,6 +275,7 @@ impl ChatBackend for OpenAiBackend {
                             break;
                         };
                         let result = self.call(request, key.as_deref());
+                        on_result(i, &result);
                         let mut slots = results.lock().unwrap_or_else(|p| p.into_inner());
                         if let Some(slot) = slots.get_mut(i) {
                             *slot = Some(result);
