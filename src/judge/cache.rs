@@ -4,7 +4,8 @@
 //! inside the store, shared by every stage, so a rerun or another stage asking the same
 //! question does not call again).
 //!
-//! Entries are written atomically (temporary file, fsync, rename, fsync of the folder). An
+//! [`super::CachedChat`] stores each answer as soon as it arrives. Entries are written
+//! atomically (temporary file, fsync, rename, fsync of the folder). An
 //! entry that cannot be read back (truncated, edited, from another version) counts as a miss
 //! and is overwritten by the next answer. Only answers are stored, never failures: what
 //! makes a failure reproducible from the cache (an unparseable answer at temperature 0) is
