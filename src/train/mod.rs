@@ -1,6 +1,6 @@
 //! Trainers: the shared pieces (AdamW with schedule and clipping, gradient accumulation,
 //! `metrics.jsonl`, progress, atomic checkpoints and exact resume) and the supervised
-//! trainers built on them (Bradley-Terry reward model). Usable without the executor:
+//! trainers built on them (Bradley-Terry reward model, SFT). Usable without the executor:
 //! a stage passes a config, input rows, an output directory, a progress callback and a
 //! checkpoint directory.
 
@@ -17,6 +17,7 @@ pub mod progress;
 pub mod reward;
 pub mod rng;
 pub mod schedule;
+pub mod sft;
 pub mod supervised;
 pub mod tensor_file;
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use burn::tensor::Device;
 use mascot::model::{LoadedModel, LoraSpec, TinyConfig};
 use mascot::train::reward::PreferencePair;
+use mascot::train::sft::SftExample;
 
 /// The built-in tiny Qwen3 (2 layers, hidden 32, byte tokenizer).
 pub fn tiny_config() -> TinyConfig {
@@ -74,6 +75,19 @@ pub fn learnable_pairs(n: usize, offset: usize) -> Vec<PreferencePair> {
             )
         })
         .collect()
+}
+
+/// Short demonstrations.
+pub fn demonstrations() -> Vec<SftExample> {
+    vec![
+        SftExample::simple("You are The Anchor.", "I lost my job.", "I hear you."),
+        SftExample::simple(
+            "You are The Beacon.",
+            "I won!",
+            "Wonderful news, tell me more!",
+        ),
+        SftExample::simple("", "Hi", "Hello there."),
+    ]
 }
 
 /// The bytes of a file.
