@@ -149,8 +149,27 @@ impl Checkpointer {
         Ok(())
     }
 
-    /// The newest checkpoint, if any; an error when it belongs to another run.
+    /// Removes the staging directories a killed run left behind.
+    fn sweep_staging(&self) -> Result<(), TrainError> {
+        if !self.root.exists() {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(&self.root).map_err(TrainError::io("list", &self.root))? {
+            let path = entry.map_err(TrainError::io("list", &self.root))?.path();
+            let staging = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"));
+            if staging && path.is_dir() {
+                std::fs::remove_dir_all(&path).map_err(TrainError::io("remove", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest checkpoint, if any; an error when it belongs to another run. Staging
+    /// directories of a killed run are swept away first.
     pub fn latest(&self) -> Result<Option<Checkpoint>, TrainError> {
+        self.sweep_staging()?;
         let Some(step) = self.steps()?.last().copied() else {
             return Ok(None);
         };

@@ -181,7 +181,7 @@ fn score_pairs(
         .chain(pairs.iter().map(|p| p.rejected.clone()))
         .collect();
     let rewards = model.rewards(&sequences, device)?;
-    Ok((rewards.clone().slice([0..n]), rewards.slice([n..2 * n])))
+    Ok((rewards.clone().narrow(0, 0, n), rewards.narrow(0, n, n)))
 }
 
 fn to_vec(t: &Tensor<1>) -> Result<Vec<f32>, TrainError> {
