@@ -212,3 +212,48 @@ impl Checkpointer {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::optimizer::OptimizerConfig;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::tensor::Device;
+
+    #[test]
+    fn newest_kept_staging_swept_and_other_runs_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let device = Device::flex().autodiff();
+        let linear: Linear = LinearConfig::new(3, 2).init(&device);
+        let optimizer = Optimizer::new(&OptimizerConfig::default(), 10).unwrap();
+        let checkpoints = Checkpointer::new(root.path(), 2, "run-a");
+        assert!(checkpoints.latest().unwrap().is_none());
+        for step in [2, 4, 6] {
+            checkpoints
+                .save(step, &linear, &optimizer, &step, None)
+                .unwrap();
+        }
+        // A killed write leaves a staging directory behind.
+        std::fs::create_dir(root.path().join(".tmp-checkpoint-000008-1")).unwrap();
+        let latest = checkpoints.latest().unwrap().unwrap();
+        assert_eq!(latest.step, 6);
+        assert_eq!(latest.trainer_state::<usize>().unwrap(), 6);
+        assert_eq!(latest.trainable.len(), 2, "weight and bias");
+        assert!(latest.metrics.is_none());
+        let mut names: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["checkpoint-000004", "checkpoint-000006"]);
+        let other = Checkpointer::new(root.path(), 2, "run-b");
+        assert!(matches!(
+            other.latest(),
+            Err(TrainError::CheckpointMismatch { .. })
+        ));
+        // A corrupt state file is named in the error.
+        std::fs::write(root.path().join("checkpoint-000006/state.json"), "{").unwrap();
+        let err = checkpoints.latest().unwrap_err().to_string();
+        assert!(err.contains("checkpoint-000006"), "{err}");
+    }
+}
