@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::error::TrainError;
 use super::fsio::{publish_dir, staging_dir, write_atomic, write_json_atomic};
 use super::optimizer::Optimizer;
-use super::params::{NamedTensors, read_trainable, write_trainable};
+use super::params::{
+    NamedTensors, assign_stable_ids, read_trainable, stable_id, trainable_params, write_trainable,
+};
 use super::tensor_file::{load_tensors, save_tensors};
 
 const WEIGHTS_FILE: &str = "trainable.safetensors";
@@ -45,12 +47,14 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Puts the saved weights into `module` and the saved state into `optimizer`.
+    /// Puts the saved weights into `module` (giving its trainable parameters their stable
+    /// ids, which the saved optimizer state is keyed by) and the saved state into `optimizer`.
     pub fn restore<M: Module>(
         &self,
         module: M,
         optimizer: Optimizer,
     ) -> Result<(M, Optimizer), TrainError> {
+        let module = assign_stable_ids(module);
         let module = write_trainable(module, &self.trainable, &self.dir.join(WEIGHTS_FILE))?;
         let optimizer = optimizer.restore(
             self.optimizer.clone(),
@@ -101,6 +105,20 @@ impl Checkpointer {
         trainer: &T,
         metrics: Option<&Path>,
     ) -> Result<PathBuf, TrainError> {
+        if let Some(param) = trainable_params(module)
+            .into_iter()
+            .find(|p| p.id != stable_id(&p.path))
+        {
+            return Err(TrainError::config(
+                "checkpoint",
+                format!(
+                    "trainable parameter `{}` has a random id, so its optimizer state could not \
+                     be matched after a resume",
+                    param.path
+                ),
+                "call `train::params::assign_stable_ids` on the module before the first update",
+            ));
+        }
         let name = format!("{PREFIX}{step:06}");
         let staged = staging_dir(&self.root, &name)?;
         if let Some(metrics) = metrics {
@@ -227,6 +245,11 @@ mod tests {
         let linear: Linear = LinearConfig::new(3, 2).init(&device);
         let optimizer = Optimizer::new(&OptimizerConfig::default(), 10).unwrap();
         let checkpoints = Checkpointer::new(root.path(), 2, "run-a");
+        let err = checkpoints
+            .save(1, &linear, &optimizer, &1, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("random id"), "{err}");
+        let linear = crate::train::params::assign_stable_ids(linear);
         assert!(checkpoints.latest().unwrap().is_none());
         for step in [2, 4, 6] {
             checkpoints

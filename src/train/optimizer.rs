@@ -97,7 +97,9 @@ pub struct UpdateStats {
     pub grad_norm: f64,
 }
 
-/// AdamW with its schedule and step counter.
+/// AdamW with its schedule and step counter. Its state is keyed by parameter id: give the
+/// module stable ids ([`super::params::assign_stable_ids`]) before the first update when the
+/// run is checkpointed ([`super::Checkpointer`] refuses random ids).
 #[derive(Clone)]
 pub struct Optimizer {
     config: OptimizerConfig,
