@@ -25,4 +25,5 @@ pub mod model;
 pub mod plan;
 pub mod spec;
 pub mod stages;
+pub mod train;
 pub mod util;
