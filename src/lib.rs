@@ -10,10 +10,12 @@
 //! | run      | [`exec`]        | plan + store          | artifacts, run record     |
 //!
 //! [`model`] is the model runtime (burn) every model stage runs on; [`data`] reads the
-//! datasets; [`stages`] holds the executable stage kinds.
+//! datasets; [`dialogue`] plays director/speaker conversations and the baselines;
+//! [`stages`] holds the executable stage kinds.
 
 pub mod cli;
 pub mod data;
+pub mod dialogue;
 pub mod exec;
 pub mod lang;
 pub mod model;
