@@ -6,6 +6,7 @@
 pub mod chat_model;
 pub mod config;
 pub mod directive;
+pub mod director_actions;
 pub mod director_phase;
 pub mod episode;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod turn_loop;
 pub use chat_model::{ChatModel, Completion, Decoding, generate_batched, mix_seed};
 pub use config::ConversationConfig;
 pub use directive::{ParsedDirective, parse_directive};
+pub use director_actions::{DirectorAction, director_actions};
 pub use episode::{DatasetRecord, EpisodeStart, parse_record};
 pub use error::DialogueError;
 pub use group_reward::{
