@@ -34,11 +34,17 @@ fn answering() -> ScriptedModel {
             "Intention: to share the joy\nReasoning: tone".into()
         } else if u.contains("Choose one strategy") {
             let n = u.matches("\n- Strategy:").count();
-            ["Strategy: Question", "Strategy: Affirmation and Reassurance", "Strategy: Question"]
-                [n.min(2)]
+            [
+                "Strategy: Question",
+                "Strategy: Affirmation and Reassurance",
+                "Strategy: Question",
+            ][n.min(2)]
             .into()
         } else if u.contains("using the strategy") {
-            let s = u.split("using the strategy \"").nth(1).and_then(|s| s.split('"').next());
+            let s = u
+                .split("using the strategy \"")
+                .nth(1)
+                .and_then(|s| s.split('"').next());
             format!("Response: a reply using {}", s.unwrap_or("?"))
         } else if u.contains("Choose the most appropriate reply") {
             "Choice: Affirmation and Reassurance\nReasoning: warm".into()
@@ -52,7 +58,10 @@ fn answering() -> ScriptedModel {
     })
 }
 
-fn run_system(system: SystemKind, start: EpisodeStart) -> (ScriptedModel, ScriptedModel, ScriptedModel) {
+fn run_system(
+    system: SystemKind,
+    start: EpisodeStart,
+) -> (ScriptedModel, ScriptedModel, ScriptedModel) {
     let (director, speaker, user) = (answering(), answering(), answering());
     let cfg = ConversationConfig {
         system,
@@ -86,7 +95,10 @@ fn run_system(system: SystemKind, start: EpisodeStart) -> (ScriptedModel, Script
 #[test]
 fn every_system_sends_its_documented_messages() {
     let starts = [
-        ("ed", ed_start("c1", "I came first in a 10k.", "I won the race!")),
+        (
+            "ed",
+            ed_start("c1", "I came first in a 10k.", "I won the race!"),
+        ),
         ("qmsum", qmsum_start()),
     ];
     for system in SystemKind::ALL {
@@ -194,9 +206,18 @@ fn multi_agent_esc_runs_its_pipeline_and_picks_the_selected_strategy() {
         speakers: vec![&model],
         user: None,
     };
-    let starts = [ed_start("c1", "s", "I won the race!"), ed_start("c2", "s", "I won again!")];
-    let rows = run_conversations(&cfg, &[], &plan_episodes(&starts, &[], 1), &models, &NoProgress)
-        .unwrap();
+    let starts = [
+        ed_start("c1", "s", "I won the race!"),
+        ed_start("c2", "s", "I won again!"),
+    ];
+    let rows = run_conversations(
+        &cfg,
+        &[],
+        &plan_episodes(&starts, &[], 1),
+        &models,
+        &NoProgress,
+    )
+    .unwrap();
     let t = &rows[0].turns[0];
     let names: Vec<&str> = t.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(

@@ -47,7 +47,10 @@ fn personas() -> Vec<Persona> {
 }
 
 fn ed_starts() -> Vec<EpisodeStart> {
-    let split = read_ed_csv(Path::new("tests/fixtures/data/empathetic_dialogues/test.csv")).unwrap();
+    let split = read_ed_csv(Path::new(
+        "tests/fixtures/data/empathetic_dialogues/test.csv",
+    ))
+    .unwrap();
     split
         .conversations
         .iter()
@@ -114,18 +117,23 @@ fn quickstart_systems_run_on_the_tiny_model() {
         SimulatedUser::mbti(mbti_type("ENTJ").unwrap()),
     ];
     let episodes = plan_episodes(&ed_starts(), &users, 1);
-    for system in [SystemKind::Mascot, SystemKind::ZeroShot, SystemKind::MultiAgentEsc] {
+    for system in [
+        SystemKind::Mascot,
+        SystemKind::ZeroShot,
+        SystemKind::MultiAgentEsc,
+    ] {
         let models = Models {
             director: Some(&model),
             speakers: vec![&model],
             user: Some(&model),
         };
-        let rows = run_conversations(&cfg(system), &personas(), &episodes, &models, &NoProgress)
-            .unwrap();
+        let rows =
+            run_conversations(&cfg(system), &personas(), &episodes, &models, &NoProgress).unwrap();
         check_structure(&rows, system);
         if system == SystemKind::Mascot {
-            let again = run_conversations(&cfg(system), &personas(), &episodes, &models, &NoProgress)
-                .unwrap();
+            let again =
+                run_conversations(&cfg(system), &personas(), &episodes, &models, &NoProgress)
+                    .unwrap();
             assert_eq!(rows, again, "a seeded run is reproducible");
             let calls = rows[0].counters.model_calls;
             assert_eq!(calls, 3 + 3 + 2);
@@ -145,9 +153,14 @@ fn recorded_director_prompts_reproduce_the_directive_tokens() {
         speakers: vec![&model],
         user: None,
     };
-    let rows =
-        run_conversations(&cfg(SystemKind::Mascot), &personas(), &episodes, &models, &NoProgress)
-            .unwrap();
+    let rows = run_conversations(
+        &cfg(SystemKind::Mascot),
+        &personas(),
+        &episodes,
+        &models,
+        &NoProgress,
+    )
+    .unwrap();
     let actions = director_actions(&rows);
     assert_eq!(actions.len(), 3);
     for a in &actions {
@@ -161,7 +174,10 @@ fn recorded_director_prompts_reproduce_the_directive_tokens() {
         assert_eq!(prompt_ids.len(), d.tokens.prompt);
         // Greedy decoding from the recorded prompt gives the recorded tokens again.
         let again = model
-            .generate_ids(&[prompt_ids.clone()], &SamplingConfig::greedy(8))
+            .generate_ids(
+                std::slice::from_ref(&prompt_ids),
+                &SamplingConfig::greedy(8),
+            )
             .unwrap();
         assert_eq!(again[0].output_ids, a.completion_ids);
         // And their log-probabilities can be computed (the GRPO trainer's input).
@@ -185,7 +201,12 @@ fn qmsum_episode_records_its_transcript_cut() {
     let total: usize = meeting
         .transcript
         .iter()
-        .map(|t| model.count_tokens(&format!("{}: {}", t.speaker.trim(), t.content.trim())).unwrap() + 1)
+        .map(|t| {
+            model
+                .count_tokens(&format!("{}: {}", t.speaker.trim(), t.content.trim()))
+                .unwrap()
+                + 1
+        })
         .sum();
     let budget = total / 2;
     let start = EpisodeStart::from_meeting(meeting, &model, budget).unwrap();

@@ -18,11 +18,11 @@ fn script(context: &str, turn: usize) -> &'static str {
     match (context, turn) {
         ("I won the race!", 1) => "Beacon: celebrate the win",
         ("I won the race!", 2) => "Dr. Phil: talk about it", // unknown -> Anchor (never spoke)
-        ("I won the race!", 3) => "   ",                      // empty -> Catalyst (never spoke)
-        ("I won the race!", 4) => "blah blah",                // missing -> Beacon (spoke at 0)
+        ("I won the race!", 3) => "   ",                     // empty -> Catalyst (never spoke)
+        ("I won the race!", 4) => "blah blah",               // missing -> Beacon (spoke at 0)
         ("My cat died.", 1) => "**the anchor** - hold space",
         ("My cat died.", 2) => "Catalyst, ask what happened",
-        ("My cat died.", 3) => "asdf",                        // missing -> Beacon
+        ("My cat died.", 3) => "asdf", // missing -> Beacon
         ("My cat died.", 4) => "Next speaker: Catalyst: reframe",
         _ => "",
     }
@@ -73,9 +73,13 @@ fn directives_steer_speakers_and_failures_fall_back_to_least_recently_used() {
     let rows = run_conversations(&cfg, &ed_personas(), &episodes, &models, &NoProgress).unwrap();
     assert_eq!(rows.len(), 2);
 
-    let speakers = |i: usize| -> Vec<&str> { rows[i].turns.iter().map(|t| t.speaker.as_str()).collect() };
+    let speakers =
+        |i: usize| -> Vec<&str> { rows[i].turns.iter().map(|t| t.speaker.as_str()).collect() };
     assert_eq!(speakers(0), vec!["Beacon", "Anchor", "Catalyst", "Beacon"]);
-    assert_eq!(speakers(1), vec!["Anchor", "Catalyst", "Beacon", "Catalyst"]);
+    assert_eq!(
+        speakers(1),
+        vec!["Anchor", "Catalyst", "Beacon", "Catalyst"]
+    );
 
     // The parsed directive, the failure and the instruction the speaker got.
     let t = &rows[0].turns;
@@ -104,17 +108,25 @@ fn directives_steer_speakers_and_failures_fall_back_to_least_recently_used() {
 
     // Counters.
     let c0 = rows[0].counters;
+    assert_eq!((c0.turns, c0.director_calls, c0.model_calls), (4, 4, 8));
     assert_eq!(
-        (c0.turns, c0.director_calls, c0.model_calls),
-        (4, 4, 8)
-    );
-    assert_eq!(
-        (c0.parse_failures, c0.unknown_speakers, c0.empty_directives, c0.missing_speakers),
+        (
+            c0.parse_failures,
+            c0.unknown_speakers,
+            c0.empty_directives,
+            c0.missing_speakers
+        ),
         (3, 1, 1, 1)
     );
-    assert_eq!((c0.fallbacks, c0.distinct_speakers, c0.repeated_speakers), (3, 3, 0));
+    assert_eq!(
+        (c0.fallbacks, c0.distinct_speakers, c0.repeated_speakers),
+        (3, 3, 0)
+    );
     let c1 = rows[1].counters;
-    assert_eq!((c1.parse_failures, c1.missing_speakers, c1.fallbacks), (1, 1, 1));
+    assert_eq!(
+        (c1.parse_failures, c1.missing_speakers, c1.fallbacks),
+        (1, 1, 1)
+    );
     let mut sum = TokenCount::default();
     for t in &rows[0].turns {
         sum.add(t.tokens);
@@ -218,8 +230,14 @@ fn random_order_is_seeded_and_uses_no_director() {
             speakers: vec![&s],
             user: None,
         };
-        run_conversations(&cfg, &ed_personas(), &plan_episodes(&starts, &[], 1), &models, &NoProgress)
-            .unwrap()
+        run_conversations(
+            &cfg,
+            &ed_personas(),
+            &plan_episodes(&starts, &[], 1),
+            &models,
+            &NoProgress,
+        )
+        .unwrap()
     };
     let a = run(1);
     assert_eq!(a, run(1));
@@ -229,7 +247,10 @@ fn random_order_is_seeded_and_uses_no_director() {
             .collect()
     };
     assert_ne!(order(&a), order(&run(2)));
-    assert!(a.iter().all(|r| r.order == "random" && r.counters.director_calls == 0));
+    assert!(
+        a.iter()
+            .all(|r| r.order == "random" && r.counters.director_calls == 0)
+    );
 }
 
 #[test]
@@ -242,7 +263,10 @@ fn per_persona_speaker_models_get_only_their_persona() {
     };
     let models = Models {
         director: Some(&d),
-        speakers: models_owned.iter().map(|m| m as &dyn mascot::dialogue::ChatModel).collect(),
+        speakers: models_owned
+            .iter()
+            .map(|m| m as &dyn mascot::dialogue::ChatModel)
+            .collect(),
         user: None,
     };
     let rows = run_conversations(
@@ -288,27 +312,59 @@ fn setups_that_cannot_run_are_errors() {
     let u = ScriptedModel::constant("ok");
     check(
         ConversationConfig::default(),
-        Models { director: None, speakers: vec![&s], user: Some(&u) },
+        Models {
+            director: None,
+            speakers: vec![&s],
+            user: Some(&u),
+        },
         "needs a director",
     );
     check(
-        ConversationConfig { order: SpeakerOrder::RoundRobin, ..Default::default() },
-        Models { director: None, speakers: vec![&s], user: None },
+        ConversationConfig {
+            order: SpeakerOrder::RoundRobin,
+            ..Default::default()
+        },
+        Models {
+            director: None,
+            speakers: vec![&s],
+            user: None,
+        },
         "no user model",
     );
     check(
-        ConversationConfig { order: SpeakerOrder::RoundRobin, ..Default::default() },
-        Models { director: None, speakers: vec![&s, &s], user: Some(&u) },
+        ConversationConfig {
+            order: SpeakerOrder::RoundRobin,
+            ..Default::default()
+        },
+        Models {
+            director: None,
+            speakers: vec![&s, &s],
+            user: Some(&u),
+        },
         "2 speaker models for 3 personas",
     );
     check(
-        ConversationConfig { system: SystemKind::ZeroShot, ..Default::default() },
-        Models { director: None, speakers: vec![&s, &s], user: Some(&u) },
+        ConversationConfig {
+            system: SystemKind::ZeroShot,
+            ..Default::default()
+        },
+        Models {
+            director: None,
+            speakers: vec![&s, &s],
+            user: Some(&u),
+        },
         "one assistant",
     );
     check(
-        ConversationConfig { turns: 0, ..Default::default() },
-        Models { director: None, speakers: vec![&s], user: Some(&u) },
+        ConversationConfig {
+            turns: 0,
+            ..Default::default()
+        },
+        Models {
+            director: None,
+            speakers: vec![&s],
+            user: Some(&u),
+        },
         "turns = 0",
     );
 }

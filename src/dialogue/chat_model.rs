@@ -56,7 +56,9 @@ pub trait ChatModel {
 
 /// SplitMix64 of `a` and `b`: seeds derived from a base seed and an index, well spread.
 pub fn mix_seed(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z = a ^ b
+        .wrapping_add(0x9E37_79B9_7F4A_7C15)
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -105,10 +107,11 @@ mod tests {
 
     #[test]
     fn batches_get_distinct_seeds_and_keep_order() {
-        let model = ScriptedModel::new(|chat, decoding| {
-            format!("{}@{}", chat[0].content, decoding.seed)
-        });
-        let chats: Vec<Vec<Message>> = (0..5).map(|i| vec![Message::user(format!("c{i}"))]).collect();
+        let model =
+            ScriptedModel::new(|chat, decoding| format!("{}@{}", chat[0].content, decoding.seed));
+        let chats: Vec<Vec<Message>> = (0..5)
+            .map(|i| vec![Message::user(format!("c{i}"))])
+            .collect();
         let decoding = Decoding {
             max_tokens: 4,
             temperature: 1.0,

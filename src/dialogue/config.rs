@@ -103,7 +103,13 @@ impl ConversationConfig {
 
     /// Decoding of one call: `phase` names the call within turn `turn`, so every call of a
     /// run draws from its own seed.
-    pub fn decoding(&self, max_tokens: usize, temperature: f32, turn: usize, phase: u64) -> Decoding {
+    pub fn decoding(
+        &self,
+        max_tokens: usize,
+        temperature: f32,
+        turn: usize,
+        phase: u64,
+    ) -> Decoding {
         Decoding {
             max_tokens,
             temperature,

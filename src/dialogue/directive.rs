@@ -53,7 +53,11 @@ pub fn parse_directive(raw: &str, personas: &[&str]) -> ParsedDirective {
             };
         }
     }
-    let first = lines.iter().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
+    let first = lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .copied()
+        .unwrap_or("");
     if let Some((named, after)) = unknown_head(first) {
         let first_index = lines.iter().position(|l| *l == first).unwrap_or(0);
         let mut instruction = after.trim().to_string();
@@ -106,7 +110,8 @@ fn unknown_head(line: &str) -> Option<(String, &str)> {
     if !ok {
         return None;
     }
-    let after = line[colon + 1..].trim_start_matches(|c: char| c.is_whitespace() || "*_`".contains(c));
+    let after =
+        line[colon + 1..].trim_start_matches(|c: char| c.is_whitespace() || "*_`".contains(c));
     Some((head.to_string(), after))
 }
 
@@ -135,9 +140,18 @@ mod tests {
             ("**Beacon**: celebrate with them", "celebrate with them"),
             ("Beacon, celebrate with them", "celebrate with them"),
             ("THE BEACON: celebrate with them", "celebrate with them"),
-            ("- **The Beacon:** celebrate with them", "celebrate with them"),
-            ("Next speaker: Beacon. celebrate with them", "celebrate with them"),
-            ("<think>who?</think>\nBeacon: celebrate with them", "celebrate with them"),
+            (
+                "- **The Beacon:** celebrate with them",
+                "celebrate with them",
+            ),
+            (
+                "Next speaker: Beacon. celebrate with them",
+                "celebrate with them",
+            ),
+            (
+                "<think>who?</think>\nBeacon: celebrate with them",
+                "celebrate with them",
+            ),
             ("Beacon celebrate with them", "celebrate with them"),
         ] {
             let d = parse(raw);
@@ -160,7 +174,10 @@ mod tests {
         let d = parse_directive("critic prime: go", &names);
         assert_eq!(d.speaker, Some(1));
         let d = parse_directive("The action item captain - list owners", &names);
-        assert_eq!((d.speaker, d.instruction.as_str()), (Some(2), "list owners"));
+        assert_eq!(
+            (d.speaker, d.instruction.as_str()),
+            (Some(2), "list owners")
+        );
         let d = parse_directive("Critical: something", &names);
         assert_eq!(d.speaker, None);
     }
@@ -180,13 +197,22 @@ mod tests {
 
     #[test]
     fn empty_and_garbage() {
-        for raw in ["", "   \n\t", "<think>only thoughts</think>", "<think>unfinished"] {
+        for raw in [
+            "",
+            "   \n\t",
+            "<think>only thoughts</think>",
+            "<think>unfinished",
+        ] {
             let d = parse(raw);
             assert_eq!(d.failure, Some(ParseFailure::Empty), "{raw:?}");
             assert_eq!(d.speaker, None);
             assert_eq!(d.instruction, "");
         }
-        for raw in ["asdf qwer zxcv", "1234 !!", "Validate the user's feelings gently."] {
+        for raw in [
+            "asdf qwer zxcv",
+            "1234 !!",
+            "Validate the user's feelings gently.",
+        ] {
             let d = parse(raw);
             assert_eq!(d.failure, Some(ParseFailure::MissingSpeaker), "{raw:?}");
             assert_eq!(d.instruction, raw.trim());

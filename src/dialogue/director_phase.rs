@@ -41,7 +41,14 @@ pub(crate) fn direct(
         .collect();
     let temperature = cfg.director_temperature.unwrap_or(cfg.temperature);
     let decoding = cfg.decoding(cfg.director_max_tokens, temperature, turn, phase::DIRECTOR);
-    let out = generate_batched(director, &prompts, &decoding, cfg.batch_size, "director", turn)?;
+    let out = generate_batched(
+        director,
+        &prompts,
+        &decoding,
+        cfg.batch_size,
+        "director",
+        turn,
+    )?;
     let names: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
     Ok(views
         .iter()

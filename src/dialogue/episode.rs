@@ -147,6 +147,18 @@ impl EpisodeStart {
     }
 }
 
+/// The starts of every `records.jsonl` row, in order (see [`parse_record`] and
+/// [`EpisodeStart::from_record`]).
+pub fn starts_from_records(
+    rows: &[serde_json::Value],
+    model: &dyn ChatModel,
+    budget: usize,
+) -> Result<Vec<EpisodeStart>, DialogueError> {
+    rows.iter()
+        .map(|row| EpisodeStart::from_record(&parse_record(row)?, model, budget))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +189,7 @@ mod tests {
     fn qmsum_row_is_cut_and_opens_with_the_query() {
         let row = serde_json::json!({
             "id": "m1", "context": "...", "domain": "Product", "topics": [],
-            "general_queries": [], 
+            "general_queries": [],
             "specific_queries": [{"query": "What was decided about the budget?", "answer": "x",
                                   "relevant_text_span": [["0", "1"]]}],
             "transcript": [
@@ -189,7 +201,10 @@ mod tests {
         let model = ScriptedModel::constant("");
         let start = EpisodeStart::from_record(&record, &model, 7).unwrap();
         assert_eq!(start.subset, "Product");
-        assert_eq!(start.opening.user_message, "What was decided about the budget?");
+        assert_eq!(
+            start.opening.user_message,
+            "What was decided about the budget?"
+        );
         assert_eq!(start.opening.background, "PM: Budget is twelve euros.");
         let cut = start.opening.cut.unwrap();
         assert_eq!((cut.turns_kept, cut.turns_total), (1, 2));
@@ -208,7 +223,12 @@ mod tests {
             situation: "s".into(),
             turns: vec![],
         };
-        assert!(EpisodeStart::from_ed(&conv).unwrap_err().to_string().contains("e0"));
+        assert!(
+            EpisodeStart::from_ed(&conv)
+                .unwrap_err()
+                .to_string()
+                .contains("e0")
+        );
         let meeting = Meeting {
             id: "m0".into(),
             domain: "Academic".into(),

@@ -8,7 +8,9 @@ pub enum DialogueError {
     #[error("the {role} model failed at turn {turn}: {source}")]
     #[diagnostic(
         code(mascot::dialogue::model),
-        help("the model error above says what went wrong; a prompt that is too long needs a larger `max_seq_len`, fewer `turns` or a smaller `max_tokens`")
+        help(
+            "the model error above says what went wrong; a prompt that is too long needs a larger `max_seq_len`, fewer `turns` or a smaller `max_tokens`"
+        )
     )]
     Model {
         role: String,

@@ -46,7 +46,14 @@ impl Step<'_> {
             self.turn,
             phase::ESC + sub,
         );
-        generate_batched(self.model, chats, &decoding, self.cfg.batch_size, "assistant", self.turn)
+        generate_batched(
+            self.model,
+            chats,
+            &decoding,
+            self.cfg.batch_size,
+            "assistant",
+            self.turn,
+        )
     }
 }
 
@@ -79,7 +86,10 @@ pub(crate) fn esc_replies(
     let mut analyses = vec![Analysis::default(); n];
 
     // 1. Dialogue analysis.
-    let chats: Vec<_> = requests.iter().map(|r| emotion_prompt(r.start, r.history)).collect();
+    let chats: Vec<_> = requests
+        .iter()
+        .map(|r| emotion_prompt(r.start, r.history))
+        .collect();
     for (i, c) in step.call(&chats, 0)?.iter().enumerate() {
         analyses[i].emotion = strip_think(&c.text);
         record(&mut replies[i], "emotion".into(), c);
@@ -137,7 +147,12 @@ pub(crate) fn esc_replies(
             replies[i].format_fallbacks += 1;
         }
         for &s in &strategies[i] {
-            chats.push(strategy_response_prompt(r.start, r.history, &analyses[i], s));
+            chats.push(strategy_response_prompt(
+                r.start,
+                r.history,
+                &analyses[i],
+                s,
+            ));
             owners.push((i, Some(s)));
         }
     }
@@ -156,7 +171,11 @@ pub(crate) fn esc_replies(
                 if !answer.format_ok {
                     replies[i].format_fallbacks += 1;
                 }
-                record(&mut replies[i], format!("response_{}", strategy_name(s)), &c);
+                record(
+                    &mut replies[i],
+                    format!("response_{}", strategy_name(s)),
+                    &c,
+                );
                 candidates[i].push((s, answer.response, c));
             }
         }
@@ -167,8 +186,10 @@ pub(crate) fn esc_replies(
     let chats: Vec<_> = contested
         .iter()
         .map(|&i| {
-            let cands: Vec<(usize, String)> =
-                candidates[i].iter().map(|(s, t, _)| (*s, t.clone())).collect();
+            let cands: Vec<(usize, String)> = candidates[i]
+                .iter()
+                .map(|(s, t, _)| (*s, t.clone()))
+                .collect();
             selection_prompt(requests[i].start, requests[i].history, &cands)
         })
         .collect();

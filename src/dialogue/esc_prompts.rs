@@ -215,7 +215,10 @@ mod tests {
     fn strategies_are_read_tolerantly() {
         assert_eq!(read_strategy("Strategy: Question\nReasoning: x"), Some(0));
         assert_eq!(read_strategy("Strategy: [Reflection of Feelings]"), Some(2));
-        assert_eq!(read_strategy("**Strategy:** self-disclosure because"), Some(3));
+        assert_eq!(
+            read_strategy("**Strategy:** self-disclosure because"),
+            Some(3)
+        );
         assert_eq!(read_strategy("Providing suggestions, since..."), Some(5));
         assert_eq!(read_strategy("Strategy: Hypnosis"), None);
         assert_eq!(read_strategy(""), None);
@@ -224,7 +227,10 @@ mod tests {
     #[test]
     fn choices_name_a_candidate() {
         let cands = [0, 2];
-        assert_eq!(read_choice("Choice: Reflection of feelings\nReasoning: y", &cands), Some(1));
+        assert_eq!(
+            read_choice("Choice: Reflection of feelings\nReasoning: y", &cands),
+            Some(1)
+        );
         assert_eq!(read_choice("Response: [Question] How?", &cands), Some(0));
         assert_eq!(read_choice("Choice: Information", &cands), None);
         assert_eq!(read_choice("no idea", &cands), None);

@@ -1,5 +1,6 @@
 //! The group reward of director training (equation 7):
-//! `R_group(x, Y) = R_coherence(Y) + eta * I_diverse(Y)`.
+//! `R_group(x, Y) = R_coherence(Y) + eta * I_diverse(Y)`, with the coherence weight (1 in the
+//! paper) kept general: `w_c * R_coherence + eta * I_diverse`.
 //!
 //! `I_diverse`, exactly: for an episode whose speakers are `s_1..s_N`, it is 1 when no
 //! speaker speaks twice in a row (`s_t != s_{t-1}` for every `t`) and at least
@@ -15,9 +16,7 @@ use crate::dialogue::rows::ConversationRow;
 
 /// The diversity indicator of a speaker sequence (see the module docs).
 pub fn diverse<S: AsRef<str>>(speakers: &[S], personas: usize) -> f64 {
-    let adjacent_repeat = speakers
-        .windows(2)
-        .any(|w| w[0].as_ref() == w[1].as_ref());
+    let adjacent_repeat = speakers.windows(2).any(|w| w[0].as_ref() == w[1].as_ref());
     let mut distinct: Vec<&str> = speakers.iter().map(AsRef::as_ref).collect();
     distinct.sort_unstable();
     distinct.dedup();
@@ -44,7 +43,7 @@ pub trait CoherenceScorer {
 /// A Likert score in `[lo, hi]` mapped linearly onto [0, 1]; a score outside the scale (a
 /// judge answering nonsense) is an error.
 pub fn scale_to_unit(score: f64, lo: f64, hi: f64) -> Result<f64, DialogueError> {
-    if !(hi > lo) || !score.is_finite() || score < lo || score > hi {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() || !(lo..=hi).contains(&score) {
         return Err(DialogueError::config(
             format!("score {score} is not on the scale [{lo}, {hi}]"),
             "the judge's scores must lie on the rubric's Likert scale (1-5 in the paper)",
@@ -53,23 +52,39 @@ pub fn scale_to_unit(score: f64, lo: f64, hi: f64) -> Result<f64, DialogueError>
     Ok((score - lo) / (hi - lo))
 }
 
+/// The weights of the two terms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GroupRewardWeights {
+    /// Weight of `R_coherence`. Default 1 (the paper).
+    pub coherence: f64,
+    /// `eta`, the weight of `I_diverse`. Default 1 (the experiments' `1.0 * diverse()`).
+    pub eta: f64,
+}
+
+impl Default for GroupRewardWeights {
+    fn default() -> Self {
+        Self {
+            coherence: 1.0,
+            eta: 1.0,
+        }
+    }
+}
+
 /// One episode's reward and its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GroupReward {
     pub coherence: f64,
     pub diverse: f64,
-    pub eta: f64,
-    /// `coherence + eta * diverse`.
+    /// `weights.coherence * coherence + weights.eta * diverse`.
     pub total: f64,
 }
 
-/// `R_group = coherence + eta * diverse`.
-pub fn group_reward(coherence: f64, diverse: f64, eta: f64) -> GroupReward {
+/// `R_group = w_c * coherence + eta * diverse`.
+pub fn group_reward(coherence: f64, diverse: f64, weights: GroupRewardWeights) -> GroupReward {
     GroupReward {
         coherence,
         diverse,
-        eta,
-        total: coherence + eta * diverse,
+        total: weights.coherence * coherence + weights.eta * diverse,
     }
 }
 
@@ -78,13 +93,17 @@ pub fn group_reward(coherence: f64, diverse: f64, eta: f64) -> GroupReward {
 pub fn group_rewards(
     rows: &[ConversationRow],
     scorer: &dyn CoherenceScorer,
-    eta: f64,
+    weights: GroupRewardWeights,
     personas: usize,
 ) -> Result<Vec<GroupReward>, DialogueError> {
     let scores = scorer.coherence(rows)?;
     if scores.len() != rows.len() {
         return Err(DialogueError::config(
-            format!("{} coherence scores for {} conversations", scores.len(), rows.len()),
+            format!(
+                "{} coherence scores for {} conversations",
+                scores.len(),
+                rows.len()
+            ),
             "a CoherenceScorer returns one score per conversation",
         ));
     }
@@ -97,7 +116,7 @@ pub fn group_rewards(
                     value: c,
                 });
             }
-            Ok(group_reward(c, episode_diverse(row, personas), eta))
+            Ok(group_reward(c, episode_diverse(row, personas), weights))
         })
         .collect()
 }
@@ -124,10 +143,18 @@ mod tests {
 
     #[test]
     fn reward_by_hand() {
-        let r = group_reward(0.75, 1.0, 0.5);
-        assert_eq!(r.total, 1.25);
-        let r = group_reward(0.75, 0.0, 0.5);
-        assert_eq!(r.total, 0.75);
+        let eta = |eta| GroupRewardWeights {
+            coherence: 1.0,
+            eta,
+        };
+        let r = group_reward(0.75, 1.0, eta(0.5));
+        assert_eq!((r.coherence, r.diverse, r.total), (0.75, 1.0, 1.25));
+        assert_eq!(group_reward(0.75, 0.0, eta(0.5)).total, 0.75);
+        let w = GroupRewardWeights {
+            coherence: 2.0,
+            eta: 0.25,
+        };
+        assert_eq!(group_reward(0.5, 1.0, w).total, 1.25);
         assert_eq!(scale_to_unit(4.0, 1.0, 5.0).unwrap(), 0.75);
         assert_eq!(scale_to_unit(1.0, 1.0, 5.0).unwrap(), 0.0);
         assert!(scale_to_unit(6.0, 1.0, 5.0).is_err());

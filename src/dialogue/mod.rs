@@ -24,6 +24,7 @@ pub mod scripted;
 pub mod self_consistency;
 pub mod simulated_user;
 pub mod speaker_order;
+pub mod stage_params;
 pub mod system;
 pub mod text;
 pub mod transcript_cut;
@@ -33,11 +34,11 @@ pub use chat_model::{ChatModel, Completion, Decoding, generate_batched, mix_seed
 pub use config::ConversationConfig;
 pub use directive::{ParsedDirective, parse_directive};
 pub use director_actions::{DirectorAction, director_actions};
-pub use episode::{DatasetRecord, EpisodeStart, parse_record};
+pub use episode::{DatasetRecord, EpisodeStart, parse_record, starts_from_records};
 pub use error::DialogueError;
 pub use group_reward::{
-    CoherenceScorer, GroupReward, diverse, episode_diverse, group_reward, group_rewards,
-    scale_to_unit,
+    CoherenceScorer, GroupReward, GroupRewardWeights, diverse, episode_diverse, group_reward,
+    group_rewards, scale_to_unit,
 };
 pub use progress::{DialogueProgress, NoProgress};
 pub use rows::{
@@ -47,5 +48,8 @@ pub use rows::{
 pub use scripted::ScriptedModel;
 pub use simulated_user::SimulatedUser;
 pub use speaker_order::{SpeakerOrder, least_recently_used};
+pub use stage_params::{
+    config_from_director_params, config_from_generate_params, group_reward_from_spec,
+};
 pub use system::SystemKind;
 pub use turn_loop::{EpisodePlan, Models, plan_episodes, run_conversations};

@@ -9,7 +9,9 @@ use crate::dialogue::error::DialogueError;
 use crate::dialogue::esc::esc_replies;
 use crate::dialogue::history::{ASSISTANT, Utterance};
 use crate::dialogue::prompts_mascot::speaker_prompt;
-use crate::dialogue::prompts_single::{PromptStyle, assistant_prompt, few_shot_examples, read_cot_answer};
+use crate::dialogue::prompts_single::{
+    PromptStyle, assistant_prompt, few_shot_examples, read_cot_answer,
+};
 use crate::dialogue::rows::{Message, RecipeStep, TokenCount};
 use crate::dialogue::self_consistency::{consistency_scores, most_consistent};
 use crate::dialogue::system::SystemKind;
@@ -84,11 +86,26 @@ pub(crate) fn respond(
         chain_of_thought,
     };
     match cfg.system {
-        SystemKind::Mascot | SystemKind::Sft => persona_replies(cfg, personas, speakers, requests, turn),
-        SystemKind::ZeroShot => single_replies(cfg, personas, assistant, requests, turn, style(false, false)),
-        SystemKind::FewShot => single_replies(cfg, personas, assistant, requests, turn, style(true, false)),
-        SystemKind::ZeroShotCot => single_replies(cfg, personas, assistant, requests, turn, style(false, true)),
-        SystemKind::FewShotCot => single_replies(cfg, personas, assistant, requests, turn, style(true, true)),
+        SystemKind::Mascot | SystemKind::Sft => {
+            persona_replies(cfg, personas, speakers, requests, turn)
+        }
+        SystemKind::ZeroShot => single_replies(
+            cfg,
+            personas,
+            assistant,
+            requests,
+            turn,
+            style(false, false),
+        ),
+        SystemKind::FewShot => {
+            single_replies(cfg, personas, assistant, requests, turn, style(true, false))
+        }
+        SystemKind::ZeroShotCot => {
+            single_replies(cfg, personas, assistant, requests, turn, style(false, true))
+        }
+        SystemKind::FewShotCot => {
+            single_replies(cfg, personas, assistant, requests, turn, style(true, true))
+        }
         SystemKind::SelfConsistency => sc_replies(cfg, assistant, requests, turn),
         SystemKind::MultiAgentEsc => esc_replies(cfg, assistant, requests, turn),
     }
@@ -104,7 +121,7 @@ fn persona_replies(
     let mut replies: Vec<Option<Reply>> = vec![None; requests.len()];
     // One call per speaker model: all personas share model 0 unless one model per persona.
     let model_of = |p: usize| if speakers.len() == 1 { 0 } else { p };
-    for m in 0..speakers.len() {
+    for (m, &model) in speakers.iter().enumerate() {
         let mine: Vec<(usize, usize)> = requests
             .iter()
             .enumerate()
@@ -120,11 +137,20 @@ fn persona_replies(
                 speaker_prompt(r.start, &personas[p], r.history, r.instruction)
             })
             .collect();
-        let decoding = cfg.decoding(cfg.max_tokens, cfg.temperature, turn, phase::SPEAKER + 256 * m as u64);
-        let out = generate_batched(speakers[m], &chats, &decoding, cfg.batch_size, "speaker", turn)?;
+        let decoding = cfg.decoding(
+            cfg.max_tokens,
+            cfg.temperature,
+            turn,
+            phase::SPEAKER + 256 * m as u64,
+        );
+        let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "speaker", turn)?;
         for ((i, p), c) in mine.into_iter().zip(out) {
             let name = &personas[p].name;
-            replies[i] = Some(Reply::from_completion(name, visible_reply(&c.text, name), &c));
+            replies[i] = Some(Reply::from_completion(
+                name,
+                visible_reply(&c.text, name),
+                &c,
+            ));
         }
     }
     replies

@@ -22,14 +22,20 @@ pub fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 
 /// Each answer's mean overlap with the others.
 pub fn consistency_scores(answers: &[String]) -> Vec<f64> {
-    let sets: Vec<BTreeSet<String>> = answers.iter().map(|a| words(a).into_iter().collect()).collect();
+    let sets: Vec<BTreeSet<String>> = answers
+        .iter()
+        .map(|a| words(a).into_iter().collect())
+        .collect();
     let n = sets.len();
     (0..n)
         .map(|i| {
             if n < 2 {
                 return 0.0;
             }
-            let sum: f64 = (0..n).filter(|&j| j != i).map(|j| jaccard(&sets[i], &sets[j])).sum();
+            let sum: f64 = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| jaccard(&sets[i], &sets[j]))
+                .sum();
             sum / (n - 1) as f64
         })
         .collect()

@@ -33,7 +33,11 @@ impl SimulatedUser {
 }
 
 /// The user's prompt after the latest turn.
-pub fn user_prompt(start: &EpisodeStart, user: &SimulatedUser, history: &[Utterance]) -> Vec<Message> {
+pub fn user_prompt(
+    start: &EpisodeStart,
+    user: &SimulatedUser,
+    history: &[Utterance],
+) -> Vec<Message> {
     let mut system = match start.dataset {
         DatasetKind::EmpatheticDialogues => format!(
             "You are role-playing a person who is telling a group of companions about something \

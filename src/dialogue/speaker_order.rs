@@ -68,7 +68,10 @@ pub fn episode_rng(seed: u64, context_id: &str, user_type: Option<&str>, rollout
     let digest = h.finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest.as_bytes()[..8]);
-    StdRng::seed_from_u64(mix_seed(mix_seed(seed, u64::from_le_bytes(first)), rollout as u64))
+    StdRng::seed_from_u64(mix_seed(
+        mix_seed(seed, u64::from_le_bytes(first)),
+        rollout as u64,
+    ))
 }
 
 /// The speaker of turn `turn` under a non-director order.
@@ -103,7 +106,10 @@ mod tests {
         assert_eq!(draw(1, "c1", None, 0), draw(1, "c1", None, 0));
         assert_ne!(draw(1, "c1", None, 0), draw(2, "c1", None, 0));
         assert_ne!(draw(1, "c1", None, 0), draw(1, "c2", None, 0));
-        assert_ne!(draw(1, "c1", Some("INFP"), 0), draw(1, "c1", Some("ENTJ"), 0));
+        assert_ne!(
+            draw(1, "c1", Some("INFP"), 0),
+            draw(1, "c1", Some("ENTJ"), 0)
+        );
         assert_ne!(draw(1, "c1", None, 0), draw(1, "c1", None, 1));
         assert!(draw(1, "c1", None, 0).iter().all(|&p| p < 3));
     }

@@ -51,9 +51,9 @@ pub fn labelled(text: &str, label: &str, stop_labels: &[&str]) -> Option<String>
     let first = line_label(lines[start]).map(|(_, rest)| rest).unwrap_or("");
     let mut out = vec![first];
     for line in &lines[start + 1..] {
-        if line_label(line).is_some_and(|(name, _)| {
-            stop_labels.iter().any(|s| s.eq_ignore_ascii_case(name))
-        }) {
+        if line_label(line)
+            .is_some_and(|(name, _)| stop_labels.iter().any(|s| s.eq_ignore_ascii_case(name)))
+        {
             break;
         }
         out.push(line);
@@ -70,7 +70,8 @@ fn line_label(line: &str) -> Option<(&str, &str)> {
     if label.is_empty() || label.len() > 40 {
         return None;
     }
-    let rest = line[colon + 1..].trim_start_matches(|c: char| c.is_whitespace() || "*_`".contains(c));
+    let rest =
+        line[colon + 1..].trim_start_matches(|c: char| c.is_whitespace() || "*_`".contains(c));
     Some((label, rest))
 }
 
@@ -95,7 +96,10 @@ pub fn words_with_spans(text: &str) -> Vec<(usize, usize, String)> {
 
 /// Lower-cased alphanumeric words of `text`.
 pub fn words(text: &str) -> Vec<String> {
-    words_with_spans(text).into_iter().map(|(_, _, w)| w).collect()
+    words_with_spans(text)
+        .into_iter()
+        .map(|(_, _, w)| w)
+        .collect()
 }
 
 #[cfg(test)]
@@ -114,7 +118,10 @@ mod tests {
     #[test]
     fn labelled_answers_are_read() {
         let t = "Reasoning: they are sad\nso validate\nResponse: I'm sorry.\nThat hurts.";
-        assert_eq!(labelled(t, "response", &[]).unwrap(), "I'm sorry.\nThat hurts.");
+        assert_eq!(
+            labelled(t, "response", &[]).unwrap(),
+            "I'm sorry.\nThat hurts."
+        );
         assert_eq!(
             labelled(t, "Reasoning", &["response"]).unwrap(),
             "they are sad\nso validate"
@@ -157,8 +164,14 @@ mod reply_tests {
     #[test]
     fn own_name_and_response_labels_are_dropped() {
         assert_eq!(visible_reply("Beacon: Wow!", "Beacon"), "Wow!");
-        assert_eq!(visible_reply("**Beacon:** Wow!\nMore.", "Beacon"), "Wow!\nMore.");
-        assert_eq!(visible_reply("<think>x</think>Response: ok", "Assistant"), "ok");
+        assert_eq!(
+            visible_reply("**Beacon:** Wow!\nMore.", "Beacon"),
+            "Wow!\nMore."
+        );
+        assert_eq!(
+            visible_reply("<think>x</think>Response: ok", "Assistant"),
+            "ok"
+        );
         assert_eq!(visible_reply("Anchor: hi", "Beacon"), "Anchor: hi");
         assert_eq!(visible_reply("Note this", "Beacon"), "Note this");
     }

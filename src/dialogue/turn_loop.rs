@@ -102,7 +102,10 @@ fn validate(
         ));
     }
     if models.speakers.is_empty() {
-        return Err(bad("no speaker model", "pass one speaker model, or one per persona"));
+        return Err(bad(
+            "no speaker model",
+            "pass one speaker model, or one per persona",
+        ));
     }
     if cfg.system.uses_personas() {
         if personas.is_empty() {
@@ -187,7 +190,10 @@ pub fn run_conversations(
             }
             (Some(o), _) => {
                 for l in &mut live {
-                    chosen.push((Some(next_in_order(o, turn, personas.len(), &mut l.rng)), None));
+                    chosen.push((
+                        Some(next_in_order(o, turn, personas.len(), &mut l.rng)),
+                        None,
+                    ));
                 }
             }
             (None, _) => chosen.extend(live.iter().map(|_| (None, None))),
@@ -275,8 +281,10 @@ pub fn run_conversations(
                 })
                 .collect();
             if !chats.is_empty() {
-                let decoding = cfg.decoding(cfg.user_max_tokens, cfg.user_temperature, turn, phase::USER);
-                let out = generate_batched(user_model, &chats, &decoding, cfg.batch_size, "user", turn)?;
+                let decoding =
+                    cfg.decoding(cfg.user_max_tokens, cfg.user_temperature, turn, phase::USER);
+                let out =
+                    generate_batched(user_model, &chats, &decoding, cfg.batch_size, "user", turn)?;
                 for (&i, c) in playing.iter().zip(out) {
                     let l = &mut live[i];
                     let text = visible_reply(&c.text, USER);
@@ -326,4 +334,3 @@ pub fn run_conversations(
         })
         .collect())
 }
-
