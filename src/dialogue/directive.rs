@@ -81,6 +81,7 @@ pub fn parse_directive(raw: &str, personas: &[&str]) -> ParsedDirective {
 /// `(persona, text after the name)` when `line` starts (after an optional article, or a
 /// short label and a colon) with a persona name.
 fn match_line<'a>(line: &'a str, names: &[Vec<String>]) -> Option<(usize, &'a str)> {
+    let line = without_numbered_marker(line);
     if let Some(found) = name_at_start(line, names) {
         return Some(found);
     }
@@ -90,6 +91,23 @@ fn match_line<'a>(line: &'a str, names: &[Vec<String>]) -> Option<(usize, &'a st
         return name_at_start(&line[colon + 1..], names);
     }
     None
+}
+
+/// The line without a leading `1.` / `2)` list marker.
+fn without_numbered_marker(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    let digits = trimmed.len()
+        - trimmed
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .len();
+    if digits > 0
+        && let Some(rest) = trimmed[digits..]
+            .strip_prefix('.')
+            .or_else(|| trimmed[digits..].strip_prefix(')'))
+    {
+        return rest;
+    }
+    line
 }
 
 fn clean_separator(rest: &str) -> &str {
@@ -153,6 +171,11 @@ mod tests {
                 "celebrate with them",
             ),
             ("Beacon celebrate with them", "celebrate with them"),
+            ("1. Beacon: celebrate with them", "celebrate with them"),
+            (
+                "**Director:** Beacon: celebrate with them",
+                "celebrate with them",
+            ),
         ] {
             let d = parse(raw);
             assert_eq!(d.speaker, Some(2), "{raw}");

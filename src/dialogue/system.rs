@@ -8,7 +8,7 @@
 //! | `few_shot` | one assistant | one call with example exchanges (the personas' examples, else a fixed set) |
 //! | `zero_shot_cot` | one assistant | one call: `Reasoning:` then `Response:`; the response is read from it |
 //! | `few_shot_cot` | one assistant | `few_shot` + the chain-of-thought format |
-//! | `self_consistency` | one assistant | `samples` `zero_shot_cot` samples; the one with the highest mean word overlap with the others is kept |
+//! | `self_consistency` | one assistant | `samples` `zero_shot_cot` samples (they differ only at `temperature > 0`); the one with the highest mean word overlap with the others is kept |
 //! | `multi_agent_esc` | one assistant | emotion, cause, intention analysis -> strategy deliberation -> one response per strategy -> a selection call ([`crate::dialogue::esc`]) |
 //!
 //! MASCOT-P is `mascot` with unaligned speakers: the caller passes the base speaker model.
