@@ -8,11 +8,12 @@
 //!    may also start with a short label of one to three words and a colon before the name
 //!    (`Next speaker: Beacon - ...`).
 //! 3. The instruction is the rest of that line after the name and its separator (`:`, `-`,
-//!    `,`, `.`, or a space), followed by the lines below it.
+//!    `,`, `.`, or a space); when that is empty, the next non-empty line. A directive is one
+//!    line: what a model writes after it (often more directives) is not passed on.
 //! 4. No line names a persona: when the first line reads `<one to four words>: ...` the
 //!    failure is [`ParseFailure::UnknownSpeaker`] with those words and the instruction is the
 //!    text after the colon; otherwise it is [`ParseFailure::MissingSpeaker`] and the
-//!    instruction is the whole text. The caller then picks the speaker by the fallback rule
+//!    instruction is the first line. The caller then picks the speaker by the fallback rule
 //!    ([`crate::dialogue::speaker_order::least_recently_used`]).
 
 use crate::dialogue::rows::ParseFailure;
@@ -41,14 +42,9 @@ pub fn parse_directive(raw: &str, personas: &[&str]) -> ParsedDirective {
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if let Some((speaker, rest)) = match_line(line, &names) {
-            let mut instruction = clean_separator(rest).to_string();
-            for below in &lines[i + 1..] {
-                instruction.push('\n');
-                instruction.push_str(below);
-            }
             return ParsedDirective {
                 speaker: Some(speaker),
-                instruction: instruction.trim().to_string(),
+                instruction: line_or_next(clean_separator(rest), &lines[i + 1..]),
                 failure: None,
             };
         }
@@ -91,6 +87,20 @@ fn match_line<'a>(line: &'a str, names: &[Vec<String>]) -> Option<(usize, &'a st
         return name_at_start(&line[colon + 1..], names);
     }
     None
+}
+
+/// `rest` trimmed, or the first non-empty line of `below` when `rest` is empty.
+fn line_or_next(rest: &str, below: &[&str]) -> String {
+    let rest = rest.trim();
+    if !rest.is_empty() {
+        return rest.to_string();
+    }
+    below
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The line without a leading `1.` / `2)` list marker.
@@ -186,9 +196,14 @@ mod tests {
 
     #[test]
     fn later_line_and_multi_line_instruction() {
-        let d = parse("Let me think about this.\nCatalyst: ask what happened\nthen why.");
+        let d = parse("Let me think about this.\nCatalyst: ask what happened\nAnchor: then hold.");
         assert_eq!(d.speaker, Some(1));
-        assert_eq!(d.instruction, "ask what happened\nthen why.");
+        assert_eq!(d.instruction, "ask what happened");
+        let d = parse("**Beacon**\n\ncelebrate the win\nmore");
+        assert_eq!(
+            (d.speaker, d.instruction.as_str()),
+            (Some(2), "celebrate the win")
+        );
     }
 
     #[test]

@@ -28,9 +28,9 @@ use crate::dialogue::esc_prompts::{
 };
 use crate::dialogue::history::ASSISTANT;
 use crate::dialogue::prompts_single::{PromptStyle, assistant_prompt, read_cot_answer};
-use crate::dialogue::respond::{Reply, ReplyRequest, phase};
+use crate::dialogue::respond::{Reply, ReplyRequest, SINGLE, phase};
 use crate::dialogue::rows::{Message, RecipeStep};
-use crate::dialogue::text::{strip_think, visible_reply};
+use crate::dialogue::text::{cut_at_other_turn, strip_think, visible_reply};
 
 struct Step<'c> {
     cfg: &'c ConversationConfig,
@@ -162,7 +162,7 @@ pub(crate) fn esc_replies(
     for ((i, s), c) in owners.into_iter().zip(out) {
         match s {
             None => {
-                let text = visible_reply(&c.text, ASSISTANT);
+                let text = visible_reply(&c.text, ASSISTANT, &SINGLE);
                 record(&mut replies[i], "response_zero_shot".into(), &c);
                 set_response(&mut replies[i], text, &c);
             }
@@ -176,7 +176,8 @@ pub(crate) fn esc_replies(
                     format!("response_{}", strategy_name(s)),
                     &c,
                 );
-                candidates[i].push((s, answer.response, c));
+                let response = cut_at_other_turn(&answer.response, ASSISTANT, &SINGLE);
+                candidates[i].push((s, response, c));
             }
         }
     }

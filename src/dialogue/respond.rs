@@ -7,7 +7,7 @@ use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::error::DialogueError;
 use crate::dialogue::esc::esc_replies;
-use crate::dialogue::history::{ASSISTANT, Utterance};
+use crate::dialogue::history::{ASSISTANT, USER, Utterance};
 use crate::dialogue::prompts_mascot::speaker_prompt;
 use crate::dialogue::prompts_single::{
     PromptStyle, assistant_prompt, few_shot_examples, read_cot_answer,
@@ -15,7 +15,7 @@ use crate::dialogue::prompts_single::{
 use crate::dialogue::rows::{Message, RecipeStep, TokenCount};
 use crate::dialogue::self_consistency::{consistency_scores, most_consistent};
 use crate::dialogue::system::SystemKind;
-use crate::dialogue::text::visible_reply;
+use crate::dialogue::text::{cut_at_other_turn, visible_reply};
 use crate::plan::params::Persona;
 
 /// Seed phases of the calls of a turn (see [`ConversationConfig::decoding`]).
@@ -25,6 +25,18 @@ pub(crate) mod phase {
     pub const USER: u64 = 3;
     pub const SAMPLES: u64 = 4;
     pub const ESC: u64 = 16;
+}
+
+/// The participants of a single-assistant conversation.
+pub(crate) const SINGLE: [&str; 2] = [ASSISTANT, USER];
+
+/// The participants of a persona conversation: the personas, the user and the assistant.
+pub(crate) fn participants(personas: &[Persona]) -> Vec<&str> {
+    personas
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain([USER, ASSISTANT])
+        .collect()
 }
 
 /// What to answer: an episode's start and history, and who speaks.
@@ -148,7 +160,7 @@ fn persona_replies(
             let name = &personas[p].name;
             replies[i] = Some(Reply::from_completion(
                 name,
-                visible_reply(&c.text, name),
+                visible_reply(&c.text, name, &participants(personas)),
                 &c,
             ));
         }
@@ -188,11 +200,12 @@ fn single_replies(
         .map(|c| {
             if style.chain_of_thought {
                 let answer = read_cot_answer(&c.text);
-                let mut reply = Reply::from_completion(ASSISTANT, answer.response, c);
+                let response = cut_at_other_turn(&answer.response, ASSISTANT, &SINGLE);
+                let mut reply = Reply::from_completion(ASSISTANT, response, c);
                 reply.format_fallbacks = usize::from(!answer.format_ok);
                 reply
             } else {
-                Reply::from_completion(ASSISTANT, visible_reply(&c.text, ASSISTANT), c)
+                Reply::from_completion(ASSISTANT, visible_reply(&c.text, ASSISTANT, &SINGLE), c)
             }
         })
         .collect())
@@ -223,7 +236,10 @@ fn sc_replies(
     let mut replies = Vec::with_capacity(requests.len());
     for samples in out.chunks(n) {
         let answers: Vec<_> = samples.iter().map(|c| read_cot_answer(&c.text)).collect();
-        let texts: Vec<String> = answers.iter().map(|a| a.response.clone()).collect();
+        let texts: Vec<String> = answers
+            .iter()
+            .map(|a| cut_at_other_turn(&a.response, ASSISTANT, &SINGLE))
+            .collect();
         let scores = consistency_scores(&texts);
         let best = most_consistent(&texts).unwrap_or(0);
         let chosen = &samples[best];

@@ -102,79 +102,55 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Labels that start an echo of the prompts' structure rather than a reply.
+const PROMPT_ECHOES: [&str; 5] = [
+    "Situation (as the user described it)",
+    "Meeting transcript",
+    "Conversation so far",
+    "The director asks you",
+    "Director",
+];
 
-    #[test]
-    fn think_blocks_are_removed() {
-        assert_eq!(strip_think("<think>hmm</think> Hello"), "Hello");
-        assert_eq!(strip_think("A <THINK>x</Think>B"), "A B");
-        assert_eq!(strip_think("Hello <think>never closed"), "Hello");
-        assert_eq!(strip_think("reasoning</think>\nAnswer"), "Answer");
-        assert_eq!(strip_think("plain"), "plain");
-    }
-
-    #[test]
-    fn labelled_answers_are_read() {
-        let t = "Reasoning: they are sad\nso validate\nResponse: I'm sorry.\nThat hurts.";
-        assert_eq!(
-            labelled(t, "response", &[]).unwrap(),
-            "I'm sorry.\nThat hurts."
-        );
-        assert_eq!(
-            labelled(t, "Reasoning", &["response"]).unwrap(),
-            "they are sad\nso validate"
-        );
-        assert_eq!(labelled("**Response:** hi", "response", &[]).unwrap(), "hi");
-        assert!(labelled("no label here", "response", &[]).is_none());
-    }
-
-    #[test]
-    fn words_split_on_non_alphanumerics() {
-        assert_eq!(words("**The Beacon**, go!"), vec!["the", "beacon", "go"]);
-        let spans = words_with_spans("a-bc");
-        assert_eq!(spans, vec![(0, 1, "a".into()), (2, 4, "bc".into())]);
-    }
-}
-
-/// The message a speaker's output shows the others: `<think>` blocks removed, and a leading
-/// `<speaker>:` or `Response:` label (the model restating who speaks) dropped.
-pub fn visible_reply(raw: &str, speaker: &str) -> String {
+/// The message a speaker's output shows the others: `<think>` blocks removed, a leading
+/// `<speaker>:` or `Response:` label (the model restating who speaks) dropped, and the text
+/// cut at [`cut_at_other_turn`].
+pub fn visible_reply(raw: &str, speaker: &str, participants: &[&str]) -> String {
     let text = strip_think(raw);
-    let Some((label, rest)) = text.lines().next().and_then(line_label) else {
-        return text;
-    };
-    if label.eq_ignore_ascii_case(speaker) || label.eq_ignore_ascii_case("response") {
-        let tail: Vec<&str> = text.lines().skip(1).collect();
-        let mut out = rest.to_string();
-        for line in tail {
-            out.push('\n');
-            out.push_str(line);
+    let text = match text.lines().next().and_then(line_label) {
+        Some((label, rest))
+            if label.eq_ignore_ascii_case(speaker) || label.eq_ignore_ascii_case("response") =>
+        {
+            let mut out = rest.to_string();
+            for line in text.lines().skip(1) {
+                out.push('\n');
+                out.push_str(line);
+            }
+            out
         }
-        return out.trim().to_string();
-    }
-    text
+        _ => text,
+    };
+    cut_at_other_turn(&text, speaker, participants)
 }
 
-#[cfg(test)]
-mod reply_tests {
-    use super::*;
-
-    #[test]
-    fn own_name_and_response_labels_are_dropped() {
-        assert_eq!(visible_reply("Beacon: Wow!", "Beacon"), "Wow!");
-        assert_eq!(
-            visible_reply("**Beacon:** Wow!\nMore.", "Beacon"),
-            "Wow!\nMore."
-        );
-        assert_eq!(
-            visible_reply("<think>x</think>Response: ok", "Assistant"),
-            "ok"
-        );
-        assert_eq!(visible_reply("Anchor: hi", "Beacon"), "Anchor: hi");
-        assert_eq!(visible_reply("Note this", "Beacon"), "Note this");
+/// `text` up to the first line, after the first, where the model starts writing someone
+/// else's turn (`<participant>:` for a participant other than `own`) or echoes the prompt's
+/// structure (`Situation ...:`, `Conversation so far:`, `The director asks you:`,
+/// `Director:`), trimmed.
+pub fn cut_at_other_turn(text: &str, own: &str, participants: &[&str]) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let other = line_label(line).is_some_and(|(label, _)| {
+            participants
+                .iter()
+                .any(|p| !p.eq_ignore_ascii_case(own) && p.eq_ignore_ascii_case(label))
+                || PROMPT_ECHOES.iter().any(|e| e.eq_ignore_ascii_case(label))
+        });
+        if other && i > 0 {
+            break;
+        }
+        kept.push(line);
     }
+    kept.join("\n").trim().to_string()
 }
 
 const ARTICLES: [&str; 3] = ["the", "a", "an"];
@@ -219,4 +195,77 @@ pub fn name_at_start<'a>(text: &'a str, names: &[Vec<String>]) -> Option<(usize,
     let (index, used) = best?;
     let name_end = spans[used - 1].1;
     Some((index, &text[name_end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn think_blocks_are_removed() {
+        assert_eq!(strip_think("<think>hmm</think> Hello"), "Hello");
+        assert_eq!(strip_think("A <THINK>x</Think>B"), "A B");
+        assert_eq!(strip_think("Hello <think>never closed"), "Hello");
+        assert_eq!(strip_think("reasoning</think>\nAnswer"), "Answer");
+        assert_eq!(strip_think("plain"), "plain");
+    }
+
+    #[test]
+    fn labelled_answers_are_read() {
+        let t = "Reasoning: they are sad\nso validate\nResponse: I'm sorry.\nThat hurts.";
+        assert_eq!(
+            labelled(t, "response", &[]).unwrap(),
+            "I'm sorry.\nThat hurts."
+        );
+        assert_eq!(
+            labelled(t, "Reasoning", &["response"]).unwrap(),
+            "they are sad\nso validate"
+        );
+        assert_eq!(labelled("**Response:** hi", "response", &[]).unwrap(), "hi");
+        assert!(labelled("no label here", "response", &[]).is_none());
+    }
+
+    #[test]
+    fn words_split_on_non_alphanumerics() {
+        assert_eq!(words("**The Beacon**, go!"), vec!["the", "beacon", "go"]);
+        let spans = words_with_spans("a-bc");
+        assert_eq!(spans, vec![(0, 1, "a".into()), (2, 4, "bc".into())]);
+    }
+
+    #[test]
+    fn own_name_and_response_labels_are_dropped() {
+        let who = ["Anchor", "Beacon", "User"];
+        assert_eq!(visible_reply("Beacon: Wow!", "Beacon", &who), "Wow!");
+        assert_eq!(
+            visible_reply("**Beacon:** Wow!\nMore.", "Beacon", &who),
+            "Wow!\nMore."
+        );
+        assert_eq!(
+            visible_reply("<think>x</think>Response: ok", "Assistant", &who),
+            "ok"
+        );
+        assert_eq!(visible_reply("Anchor: hi", "Beacon", &who), "Anchor: hi");
+        assert_eq!(visible_reply("Note this", "Beacon", &who), "Note this");
+    }
+
+    #[test]
+    fn replies_stop_where_another_turn_starts() {
+        let who = ["Anchor", "Beacon", "User"];
+        assert_eq!(
+            visible_reply("Great news!\n\nUser: thanks\nAnchor: yes", "Beacon", &who),
+            "Great news!"
+        );
+        assert_eq!(
+            visible_reply("Wow.\nThe director asks you: more", "Beacon", &who),
+            "Wow."
+        );
+        assert_eq!(
+            visible_reply("Wow.\nBeacon: and more", "Beacon", &who),
+            "Wow.\nBeacon: and more"
+        );
+        assert_eq!(
+            cut_at_other_turn("I agree.\nNote: fine", "User", &who),
+            "I agree.\nNote: fine"
+        );
+    }
 }

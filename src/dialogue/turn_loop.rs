@@ -19,7 +19,7 @@ use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::error::DialogueError;
 use crate::dialogue::history::{USER, Utterance};
 use crate::dialogue::progress::DialogueProgress;
-use crate::dialogue::respond::{ReplyRequest, phase, respond};
+use crate::dialogue::respond::{ReplyRequest, participants, phase, respond};
 use crate::dialogue::rows::{
     ConversationRow, DirectiveRow, EpisodeCounters, ParseFailure, TurnRow, UserReply,
 };
@@ -281,13 +281,14 @@ pub fn run_conversations(
                 })
                 .collect();
             if !chats.is_empty() {
+                let who = participants(personas);
                 let decoding =
                     cfg.decoding(cfg.user_max_tokens, cfg.user_temperature, turn, phase::USER);
                 let out =
                     generate_batched(user_model, &chats, &decoding, cfg.batch_size, "user", turn)?;
                 for (&i, c) in playing.iter().zip(out) {
                     let l = &mut live[i];
-                    let text = visible_reply(&c.text, USER);
+                    let text = visible_reply(&c.text, USER, &who);
                     l.counters.user_replies += 1;
                     l.counters.model_calls += 1;
                     l.counters.tokens.add(c.tokens());
