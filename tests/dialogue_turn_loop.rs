@@ -368,3 +368,50 @@ fn setups_that_cannot_run_are_errors() {
         "turns = 0",
     );
 }
+
+#[derive(Default)]
+struct Recorded {
+    total: std::cell::Cell<u64>,
+    done: std::cell::Cell<u64>,
+    lines: std::cell::RefCell<Vec<String>>,
+}
+
+impl mascot::dialogue::DialogueProgress for Recorded {
+    fn set_total(&self, total: u64) {
+        self.total.set(total);
+    }
+    fn advance(&self, n: u64) {
+        self.done.set(self.done.get() + n);
+    }
+    fn log(&self, message: &str) {
+        self.lines.borrow_mut().push(message.to_string());
+    }
+}
+
+#[test]
+fn progress_counts_episode_turns_and_reports_parse_failures() {
+    let (d, s) = (director(), speaker());
+    let cfg = ConversationConfig {
+        turns: 4,
+        ..Default::default()
+    };
+    let models = Models {
+        director: Some(&d),
+        speakers: vec![&s],
+        user: None,
+    };
+    let progress = Recorded::default();
+    run_conversations(
+        &cfg,
+        &ed_personas(),
+        &plan_episodes(&two_starts(), &[], 1),
+        &models,
+        &progress,
+    )
+    .unwrap();
+    assert_eq!((progress.total.get(), progress.done.get()), (8, 8));
+    assert_eq!(
+        progress.lines.borrow().as_slice(),
+        ["4 of 8 directives named no persona (least recently used persona spoke instead)"]
+    );
+}

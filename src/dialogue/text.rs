@@ -103,7 +103,8 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// Labels that start an echo of the prompts' structure rather than a reply.
-const PROMPT_ECHOES: [&str; 5] = [
+const PROMPT_ECHOES: [&str; 6] = [
+    "Situation",
     "Situation (as the user described it)",
     "Meeting transcript",
     "Conversation so far",
@@ -134,7 +135,7 @@ pub fn visible_reply(raw: &str, speaker: &str, participants: &[&str]) -> String 
 
 /// `text` up to the first line, after the first, where the model starts writing someone
 /// else's turn (`<participant>:` for a participant other than `own`) or echoes the prompt's
-/// structure (`Situation ...:`, `Conversation so far:`, `The director asks you:`,
+/// structure (`Situation:`, `Conversation so far:`, `The director asks you:`,
 /// `Director:`), trimmed.
 pub fn cut_at_other_turn(text: &str, own: &str, participants: &[&str]) -> String {
     let mut kept: Vec<&str> = Vec::new();

@@ -308,6 +308,13 @@ pub fn run_conversations(
         progress.advance(episodes.len() as u64);
     }
 
+    let directives: usize = live.iter().map(|l| l.counters.director_calls).sum();
+    let failures: usize = live.iter().map(|l| l.counters.parse_failures).sum();
+    if directives > 0 {
+        progress.log(&format!(
+            "{failures} of {directives} directives named no persona (least recently used persona spoke instead)"
+        ));
+    }
     let order_name = match order {
         Some(o) => o.as_str(),
         None => "single",
