@@ -18,6 +18,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod dialogue;
 pub mod exec;
 pub mod judge;
 pub mod lang;
