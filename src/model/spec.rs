@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::hub::{RepoId, Revision};
+
 /// Where the weights come from, plus how to run them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
@@ -39,6 +41,15 @@ pub enum ModelSource {
     HfDir { path: PathBuf },
     /// A llama.cpp GGUF file.
     Gguf { path: PathBuf },
+    /// A model on the Hugging Face Hub, resolved in the local Hugging Face cache (and
+    /// downloaded into it when missing, unless `HF_HUB_OFFLINE` is set).
+    Hf {
+        /// `org/name`.
+        repo: RepoId,
+        /// Branch, tag or commit hash; default `main`.
+        #[serde(default)]
+        revision: Revision,
+    },
 }
 
 /// The built-in tiny decoder. Its tokenizer is the built-in byte-level one, whose

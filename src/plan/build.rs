@@ -644,7 +644,8 @@ fn weights(models: &[&ModelSpec]) -> Vec<ExternalInput> {
                 role: "weights".into(),
                 path: path.clone(),
             }),
-            ModelSource::Tiny(_) => None,
+            // Not reachable from the language yet: its key input is the cached commit hash.
+            ModelSource::Tiny(_) | ModelSource::Hf { .. } => None,
         })
         .collect();
     dedup_ext(&mut out);
