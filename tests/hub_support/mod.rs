@@ -242,7 +242,7 @@ fn error(status: u16, code: Option<&str>) -> Reply {
 }
 
 fn handle(req: tiny_http::Request, server: &'static str, state: &Mutex<State>, cdn_url: &str) {
-    let get = |name: &str| {
+    let get = |name: &'static str| {
         req.headers()
             .iter()
             .find(|h| h.field.equiv(name))
@@ -293,14 +293,24 @@ fn hub(st: &mut State, req: &Logged, cdn_url: &str) -> Reply {
     }
     let path = req.url.split('?').next().unwrap_or_default().to_string();
     if let Some(rest) = path.strip_prefix("/api/models/") {
-        let Some((id, rev)) = rest.split_once("/revision/") else {
-            return error(400, None);
+        let (id, rev, tree) = match (rest.split_once("/revision/"), rest.split_once("/tree/")) {
+            (Some((id, rev)), _) => (id, rev, false),
+            (None, Some((id, rev))) => (id, rev, true),
+            _ => return error(404, None),
         };
         let Some(repo) = st.repos.iter().find(|r| r.id == id) else {
             return error(404, Some("RepoNotFound"));
         };
         if rev != "main" && rev != repo.commit {
             return error(404, Some("RevisionNotFound"));
+        }
+        if tree {
+            // The tree listing huggingface_hub's `snapshot_download` asks for.
+            let entries: Vec<_> = repo.files.iter().map(tree_entry).collect();
+            return reply(
+                200,
+                serde_json::Value::Array(entries).to_string().into_bytes(),
+            );
         }
         let siblings: Vec<_> = repo
             .files
@@ -343,6 +353,24 @@ fn hub(st: &mut State, req: &Logged, cdn_url: &str) -> Reply {
     };
     resp.add_header(header("X-Repo-Commit", &repo.commit));
     resp
+}
+
+fn tree_entry(f: &RepoFile) -> serde_json::Value {
+    let mut entry = serde_json::json!({
+        "type": "file",
+        "path": f.name,
+        "size": f.data.len(),
+        "oid": git_hash(&f.data),
+    });
+    if f.is_lfs() {
+        entry["oid"] = git_hash(format!("lfs pointer {}", f.etag()).as_bytes()).into();
+        entry["lfs"] = serde_json::json!({
+            "oid": f.etag(),
+            "size": f.data.len(),
+            "pointerSize": 134,
+        });
+    }
+    entry
 }
 
 /// The file's bytes, from the `Range` start when one is asked for (206), cut short when a
