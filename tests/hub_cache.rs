@@ -11,11 +11,11 @@ use std::process::Command;
 
 use burn::tensor::Device;
 use hub_support::*;
-use mascot::model::LoadedModel;
 use mascot::model::hub::{
     HubCache, HubConfig, HubError, HubModelRef, RepoId, Revision, resolve_cached,
     resolve_or_download,
 };
+use mascot::model::{LoadedModel, ModelSource, ModelSpec};
 
 fn model_ref(id: &str, rev: &str) -> HubModelRef {
     HubModelRef {
@@ -89,6 +89,36 @@ fn the_cached_model_loads_like_its_folder() {
         from_cache.tokenizer.stop_ids,
         from_folder.tokenizer.stop_ids
     );
+}
+
+#[test]
+fn an_hf_model_spec_loads_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = FakeRepo::from_fixture("tiny-org/tiny-qwen3", COMMIT, "tiny-qwen3");
+    write_fake_cache(dir.path(), &repo, &["main"], None);
+    let spec: ModelSpec =
+        serde_json::from_str(r#"{"source": "hf", "repo": "tiny-org/tiny-qwen3"}"#).unwrap();
+    assert_eq!(
+        spec.source,
+        ModelSource::Hf {
+            repo: RepoId::parse("tiny-org/tiny-qwen3").unwrap(),
+            revision: Revision::main(),
+        }
+    );
+    let json = serde_json::to_value(&spec).unwrap();
+    assert_eq!(json["source"], "hf");
+    assert_eq!(json["revision"], "main");
+    let model = LoadedModel::load_with_hub(&spec, dir.path(), &offline(dir.path())).unwrap();
+    let folder = LoadedModel::from_hf_dir(&fixture("tiny-qwen3"), Device::flex()).unwrap();
+    assert_eq!(
+        model.last_logits(&[7, 8, 9]).unwrap(),
+        folder.last_logits(&[7, 8, 9]).unwrap()
+    );
+
+    let bad = serde_json::from_str::<ModelSpec>(r#"{"source": "hf", "repo": "no-org"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("not a valid Hugging Face model id"), "{bad}");
 }
 
 #[test]

@@ -85,7 +85,8 @@ enum ModelArg {
 }
 
 /// A `--model` value that can only be a path (then a missing one is a file error, not a
-/// Hub lookup): absolute, `./`, `../`, `~`, or a `.gguf` file.
+/// Hub lookup): no `/` (a model id always has one), absolute, `./`, `../`, `~`, a `\`, or a
+/// `.gguf` file.
 fn looks_like_path(arg: &str) -> bool {
     !arg.contains('/')
         || arg.starts_with(['/', '.', '~'])

@@ -38,17 +38,33 @@ pub struct LoadedModel {
 
 impl LoadedModel {
     /// Loads `spec` for inference; relative paths in it resolve against `base_dir`.
+    /// A Hub model (`hf`) resolves in the cache of [`HubConfig::from_env`].
     pub fn load(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
-        Self::load_on(spec, base_dir, false)
+        Self::load_on(spec, base_dir, false, None)
+    }
+
+    /// [`Self::load`] with an explicit Hub configuration (cache folder, endpoint, token,
+    /// offline) instead of the environment's.
+    pub fn load_with_hub(
+        spec: &ModelSpec,
+        base_dir: &Path,
+        hub: &HubConfig,
+    ) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, false, Some(hub))
     }
 
     /// Loads `spec` on an autodiff device, for training (LoRA adapters from `spec.lora`,
     /// the reward head, GRPO log-probabilities).
     pub fn load_trainable(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
-        Self::load_on(spec, base_dir, true)
+        Self::load_on(spec, base_dir, true, None)
     }
 
-    fn load_on(spec: &ModelSpec, base_dir: &Path, autodiff: bool) -> Result<Self, ModelError> {
+    fn load_on(
+        spec: &ModelSpec,
+        base_dir: &Path,
+        autodiff: bool,
+        hub: Option<&HubConfig>,
+    ) -> Result<Self, ModelError> {
         if spec.dtype != "f32" {
             return Err(ModelError::Unsupported {
                 what: format!("dtype `{}`", spec.dtype),
@@ -75,7 +91,10 @@ impl LoadedModel {
                     repo: repo.clone(),
                     revision: revision.clone(),
                 };
-                Self::from_hub(&model, &HubConfig::from_env(), device)?
+                match hub {
+                    Some(hub) => Self::from_hub(&model, hub, device)?,
+                    None => Self::from_hub(&model, &HubConfig::from_env(), device)?,
+                }
             }
         };
         match &spec.lora {

@@ -86,9 +86,7 @@ impl DownloadProgress {
 }
 
 fn tenth(done: u64, total: u64) -> u64 {
-    if total == 0 {
-        10
-    } else {
-        (done.min(total) * 10) / total
-    }
+    (done.min(total).saturating_mul(10))
+        .checked_div(total)
+        .unwrap_or(10)
 }
