@@ -11,7 +11,8 @@ use mascot::dialogue::{
     SimulatedUser, SystemKind, director_actions, plan_episodes, run_conversations,
 };
 use mascot::model::{ChatMessage, LoadedModel, ModelSource, ModelSpec, SamplingConfig, TinyConfig};
-use mascot::plan::params::{Persona, QmsumDomain};
+use mascot::spec::dataset::QmsumDomain;
+use mascot::spec::persona::Persona;
 
 fn tiny() -> LoadedModel {
     let spec = ModelSpec {

@@ -8,7 +8,7 @@ use mascot::judge::{
     persona_profile, rubric_from_spec,
 };
 use mascot::model::{ModelSource, ModelSpec, TinyConfig};
-use mascot::plan::params::JudgeSpec;
+use mascot::spec::judge::JudgeSpec;
 
 fn ir() -> mascot::lang::Ir {
     let loaded = mascot::lang::load_file(Path::new("experiments/ed.mascot"));

@@ -12,7 +12,7 @@ use crate::dialogue::prompts_mascot::director_prompt;
 use crate::dialogue::respond::phase;
 use crate::dialogue::rows::DirectiveRow;
 use crate::dialogue::speaker_order::least_recently_used;
-use crate::plan::params::Persona;
+use crate::spec::persona::Persona;
 
 /// What the director decided for one episode.
 pub(crate) struct Directed {

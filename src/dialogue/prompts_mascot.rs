@@ -5,8 +5,8 @@
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::history::{Utterance, render_transcript};
 use crate::dialogue::rows::{DatasetKind, Message};
-use crate::plan::params::Persona;
-use crate::stages::persona_prompt::persona_system_prompt;
+use crate::spec::persona::Persona;
+use crate::spec::persona_prompt::persona_system_prompt;
 
 fn group_noun(dataset: DatasetKind) -> &'static str {
     match dataset {

@@ -6,7 +6,7 @@ use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript};
 use crate::dialogue::rows::{DatasetKind, Message};
 use crate::dialogue::text::{labelled, strip_think};
-use crate::plan::params::{FewShotExample, Persona};
+use crate::spec::persona::{FewShotExample, Persona};
 
 /// The two switches of a single-assistant prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

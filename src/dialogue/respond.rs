@@ -16,7 +16,7 @@ use crate::dialogue::rows::{Message, RecipeStep, TokenCount};
 use crate::dialogue::self_consistency::{consistency_scores, most_consistent};
 use crate::dialogue::system::SystemKind;
 use crate::dialogue::text::{cut_at_other_turn, visible_reply};
-use crate::plan::params::Persona;
+use crate::spec::persona::Persona;
 
 /// Seed phases of the calls of a turn (see [`ConversationConfig::decoding`]).
 pub(crate) mod phase {

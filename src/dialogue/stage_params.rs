@@ -6,9 +6,11 @@ use crate::dialogue::error::DialogueError;
 use crate::dialogue::group_reward::GroupRewardWeights;
 use crate::dialogue::speaker_order::SpeakerOrder;
 use crate::dialogue::system::SystemKind;
-use crate::plan::params::{
-    GenerateConversationsParams, JudgeSpec, Level, OptimizeDirectorParams, RewardSignal, RewardSpec,
-};
+use crate::spec::judge::JudgeSpec;
+use crate::spec::level::Level;
+use crate::spec::reward::{RewardSignal, RewardSpec};
+use crate::spec::stages::generate_conversations::GenerateConversationsParams;
+use crate::spec::stages::optimize_director::OptimizeDirectorParams;
 
 /// The run settings of a `generate_conversations` stage. `order` is `director`, `random`,
 /// `round_robin`, or `fixed` (what the planner writes for the baselines: round-robin for
@@ -17,9 +19,9 @@ use crate::plan::params::{
 pub fn config_from_generate_params(
     p: &GenerateConversationsParams,
 ) -> Result<ConversationConfig, DialogueError> {
-    let system = SystemKind::parse(&p.system).ok_or_else(|| {
+    let system = SystemKind::parse(p.system.as_str()).ok_or_else(|| {
         DialogueError::config(
-            format!("unknown system `{}`", p.system),
+            format!("unknown system `{}`", p.system.as_str()),
             format!(
                 "systems are {}",
                 SystemKind::ALL.map(SystemKind::as_str).join(", ")
@@ -100,8 +102,9 @@ pub fn group_reward_from_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::spec::{ModelSource, ModelSpec, TinyConfig};
-    use crate::plan::params::RewardTerm;
+    use crate::spec::model::{ModelSource, ModelSpec, TinyConfig};
+    use crate::spec::reward::RewardTerm;
+    use crate::spec::stages::generate_conversations::{SpeakingOrder, System};
 
     fn model() -> ModelSpec {
         ModelSpec {
@@ -124,11 +127,11 @@ mod tests {
 
     fn generate(system: &str, order: &str) -> GenerateConversationsParams {
         GenerateConversationsParams {
-            system: system.into(),
+            system: System::from_name(system).expect("a known system"),
             speaker: model(),
             director: None,
             personas: vec![],
-            order: order.into(),
+            order: SpeakingOrder::from_name(order).expect("a known order"),
             turns: 3,
             temperature: 0.5,
             max_tokens: 32,

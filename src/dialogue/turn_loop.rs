@@ -26,7 +26,7 @@ use crate::dialogue::rows::{
 use crate::dialogue::simulated_user::{SimulatedUser, user_prompt};
 use crate::dialogue::speaker_order::{SpeakerOrder, episode_rng, next_in_order};
 use crate::dialogue::text::visible_reply;
-use crate::plan::params::Persona;
+use crate::spec::persona::Persona;
 
 /// The models of a run.
 pub struct Models<'a> {

@@ -1,6 +1,7 @@
 //! The library's inputs built from the experiment's typed parameters (`JudgeSpec`,
 //! `RubricSpec`, `Persona`): the only place the judge library reads the planner's types.
 
+use crate::model::hub::{HubCache, HubConfig, resolve_cached};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -16,7 +17,10 @@ use super::local::{LocalBackend, LocalConfig};
 use super::model_judge::ModelJudge;
 use super::openai::{OpenAiBackend, OpenAiConfig};
 use crate::model::{LoadedModel, ModelSource, ModelSpec};
-use crate::plan::params::{JudgeSpec, Level, Persona, RubricSpec};
+use crate::spec::judge::JudgeSpec;
+use crate::spec::level::Level;
+use crate::spec::persona::Persona;
+use crate::spec::rubric::RubricSpec;
 
 /// The rubric of a `rubric` declaration; its scale bounds must be integers.
 pub fn rubric_from_spec(spec: &RubricSpec) -> Result<Rubric, JudgeError> {
@@ -108,6 +112,18 @@ pub fn model_identity(spec: &ModelSpec, base_dir: &Path) -> Result<Value, JudgeE
     };
     let weights = match &spec.source {
         ModelSource::Tiny(_) => None,
+        // A Hub model is the commit its revision resolves to in the local cache.
+        ModelSource::Hf { repo, revision } => {
+            let model = crate::model::hub::HubModelRef {
+                repo: repo.clone(),
+                revision: revision.clone(),
+            };
+            let cache = HubCache::new(HubConfig::from_env().cache_dir);
+            Some(match resolve_cached(&model, &cache) {
+                Ok(found) => found.content_id(),
+                Err(_) => format!("hf:{model}"),
+            })
+        }
         ModelSource::Gguf { path } => Some(hash_files(&[resolve(path)])?),
         ModelSource::HfDir { path } => {
             let dir = resolve(path);

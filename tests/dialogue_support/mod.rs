@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use mascot::dialogue::{DatasetKind, EpisodeStart, Message, Opening, TranscriptCut};
-use mascot::plan::params::{FewShotExample, Persona};
+use mascot::spec::persona::{FewShotExample, Persona};
 
 pub fn persona(name: &str, description: &str, example: Option<(&str, &str)>) -> Persona {
     Persona {
