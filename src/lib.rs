@@ -18,4 +18,5 @@ pub mod exec;
 pub mod lang;
 pub mod model;
 pub mod plan;
+pub mod report;
 pub mod stages;
