@@ -196,3 +196,28 @@ fn scores_alone_make_a_report() {
     assert!(!built.html.contains("id=\"examples\""));
     assert!(!built.html.contains("id=\"training\""));
 }
+
+#[test]
+fn too_many_user_types_get_a_table_without_heatmap() {
+    let mut rows = Vec::new();
+    for u in 0..70 {
+        let mut r = agent_row(
+            "V",
+            1,
+            "mascot",
+            "positive",
+            &format!("c{u}"),
+            ("Anchor", 0),
+            &AGENT.map(|c| (c, s(3.0))),
+        );
+        r.user_type = Some(format!("U{u:02}"));
+        rows.push(r);
+    }
+    let index = mascot::report::ScoreIndex::from_rows(paper_rubrics(), &rows).unwrap();
+    let built = build_report(&mascot::report::ReportInput::new("many", openai(), index)).unwrap();
+    let users = &built.content.user_types;
+    assert_eq!(users.len(), 2, "criteria and speaker tables");
+    assert!(users.iter().all(|u| u.plot.is_none()));
+    assert!(built.html.contains("U69"));
+    assert_eq!(built.html.matches("data:image/png").count(), 0);
+}

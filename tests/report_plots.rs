@@ -130,6 +130,7 @@ fn sweep_lines() {
         ],
         panels: vec![panel("Director size"), panel("Speaker size")],
         y_label: "score (0-100)".into(),
+        y_bounds: (0.0, 100.0),
     };
     let r = render(&chart).unwrap();
     check(
@@ -214,4 +215,54 @@ fn training_curves() {
         curve_size(3),
         &["align_personas", "reward", "kl", "loss", "step"],
     );
+}
+
+#[test]
+fn extreme_values_render() {
+    let chart = CurveChart {
+        name: "extreme".into(),
+        title: "extreme values, one step, unicode 感情 🙂".into(),
+        panels: vec![
+            CurvePanel {
+                metric: "loss".into(),
+                points: vec![(1, -1e308), (2, 1e308), (2, 0.0)],
+            },
+            CurvePanel {
+                metric: "kl".into(),
+                points: vec![(7, 0.5)],
+            },
+            CurvePanel {
+                metric: "tiny".into(),
+                points: vec![(0, 1e-300), (u64::MAX, 2e-300)],
+            },
+        ],
+    };
+    let r = render(&chart).unwrap();
+    assert_eq!(decode(&r.png).0, curve_size(3).0);
+}
+
+#[test]
+fn empty_data_renders() {
+    let empty = Heatmap {
+        name: "empty".into(),
+        title: "no values".into(),
+        rows: vec!["INFP".into()],
+        columns: vec!["Anchor".into()],
+        values: vec![vec![None]],
+    };
+    render(&empty).unwrap();
+    let lines = LineChart {
+        name: "gaps".into(),
+        title: "all missing".into(),
+        series: vec!["a".into()],
+        panels: vec![LinePanel {
+            title: "p".into(),
+            x_label: "x".into(),
+            x: vec![],
+            values: vec![vec![]],
+        }],
+        y_label: "y".into(),
+        y_bounds: (0.0, 1.0),
+    };
+    render(&lines).unwrap();
 }

@@ -31,11 +31,14 @@ pub struct GroupResults {
     pub plot: Option<Rendered>,
 }
 
-/// A user-type table and its heatmap.
+/// Largest heatmap drawn (rows x columns); a bigger user-type table is shown as a table only.
+pub const HEATMAP_LIMIT: (usize, usize) = (64, 32);
+
+/// A user-type table and its heatmap (none beyond [`HEATMAP_LIMIT`]).
 #[derive(Debug, Clone)]
 pub struct UserTypeResults {
     pub table: Table,
-    pub plot: Rendered,
+    pub plot: Option<Rendered>,
 }
 
 /// A training log and its curves (none when it logs none of the plotted metrics).
@@ -150,7 +153,12 @@ impl ReportContent {
             .filter_map(|l| user_type_table(index, &base, system, l))
             .chain(user_type_speaker_table(index, &base, system));
         for table in type_tables {
-            let plot = render(&heatmap_of(&table))?;
+            let rows = table.blocks.first().map_or(0, |b| b.rows.len());
+            let plot = if rows <= HEATMAP_LIMIT.0 && table.columns.len() <= HEATMAP_LIMIT.1 {
+                Some(render(&heatmap_of(&table))?)
+            } else {
+                None
+            };
             user_types.push(UserTypeResults { table, plot });
         }
 
@@ -201,7 +209,7 @@ impl ReportContent {
             .iter()
             .filter_map(|g| g.plot.as_ref())
             .chain(self.sweep_plot.iter())
-            .chain(self.user_types.iter().map(|u| &u.plot))
+            .chain(self.user_types.iter().filter_map(|u| u.plot.as_ref()))
             .chain(self.training.iter().filter_map(|t| t.plot.as_ref()))
             .collect()
     }

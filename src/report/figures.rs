@@ -8,7 +8,7 @@ use super::plot::curves::{CURVE_METRICS, MAX_PANELS};
 use super::plot::{
     BarChart, BarPanel, BarValue, CurveChart, CurvePanel, Heatmap, LineChart, LinePanel,
 };
-use super::rubric::OVERALL;
+use super::rubric::{OVERALL, value_bounds};
 use super::stats::Cell;
 use super::table::Table;
 
@@ -55,8 +55,8 @@ pub fn ablation_chart(index: &ScoreIndex, group: &VariantGroup, system: &str) ->
         title: group.title.clone(),
         series: group.points.iter().map(|p| p.label.clone()).collect(),
         panels,
-        y_range: (0.0, 100.0),
-        y_label: "score (0-100)".into(),
+        y_range: value_bounds(index.rubrics()),
+        y_label: y_label(index),
     })
 }
 
@@ -96,8 +96,15 @@ pub fn sweep_chart(
             .map(|l| format!("{} overall", level_label(*l)))
             .collect(),
         panels,
-        y_label: "score (0-100)".into(),
+        y_label: y_label(index),
+        y_bounds: value_bounds(index.rubrics()),
     })
+}
+
+/// `score (0-100)`, with the rubrics' rescale range.
+fn y_label(index: &ScoreIndex) -> String {
+    let (lo, hi) = value_bounds(index.rubrics());
+    format!("score ({lo}-{hi})")
 }
 
 /// A heatmap of a table's means (first block): rows x columns as in the table.

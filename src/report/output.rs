@@ -116,7 +116,12 @@ fn dedupe_names(content: &mut ReportContent) {
         .iter_mut()
         .filter_map(|g| g.plot.as_mut())
         .chain(content.sweep_plot.iter_mut())
-        .chain(content.user_types.iter_mut().map(|u| &mut u.plot))
+        .chain(
+            content
+                .user_types
+                .iter_mut()
+                .filter_map(|u| u.plot.as_mut()),
+        )
         .chain(content.training.iter_mut().filter_map(|t| t.plot.as_mut()));
     for p in plots {
         unique(&mut names, &mut p.name);

@@ -63,7 +63,7 @@ struct GroupView {
 #[derive(Serialize)]
 struct FigureView {
     table: TableView,
-    plot: PlotView,
+    plot: Option<PlotView>,
 }
 
 #[derive(Serialize)]
@@ -221,7 +221,7 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
             .iter()
             .map(|u| FigureView {
                 table: table_view(&u.table),
-                plot: plot_view(&u.plot),
+                plot: u.plot.as_ref().map(plot_view),
             })
             .collect(),
         training: content

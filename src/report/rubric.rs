@@ -11,6 +11,29 @@ use super::error::ReportError;
 /// The name of the column that averages the criteria of a rubric.
 pub const OVERALL: &str = "overall";
 
+/// Largest magnitude of a scale or rescale bound (plots need a finite axis span).
+pub const RANGE_LIMIT: f64 = 1e9;
+
+/// The union of the rescale ranges of the rubrics: the value axis of the plots. `[0, 100]`
+/// when there is no rubric.
+pub fn value_bounds(rubrics: &Rubrics) -> (f64, f64) {
+    let lo = rubrics
+        .as_slice()
+        .iter()
+        .map(|r| r.rescale[0])
+        .fold(f64::INFINITY, f64::min);
+    let hi = rubrics
+        .as_slice()
+        .iter()
+        .map(|r| r.rescale[1])
+        .fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 100.0)
+    }
+}
+
 /// Maps a Likert score on `rubric.scale = [lo, hi]` to `rubric.rescale = [a, b]`:
 /// `(s - lo) / (hi - lo) * (b - a) + a`, i.e. `(s - 1) / 4 * 100` for the paper's rubrics.
 /// `None` when `s` is not a finite number inside the scale.
@@ -51,6 +74,11 @@ pub fn validate(rubric: &Rubric) -> Result<(), ReportError> {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(fail(format!(
                 "{what} {lo}..{hi} is not an increasing range"
+            )));
+        }
+        if lo.abs() > RANGE_LIMIT || hi.abs() > RANGE_LIMIT {
+            return Err(fail(format!(
+                "{what} {lo}..{hi} goes beyond +-{RANGE_LIMIT:e}"
             )));
         }
     }
@@ -154,6 +182,9 @@ mod tests {
         assert!(validate(&rubric(Level::Agent, &["overall"])).is_err());
         let mut r = rubric(Level::Agent, &["a"]);
         r.scale = [5.0, 1.0];
+        assert!(validate(&r).is_err());
+        let mut r = rubric(Level::Agent, &["a"]);
+        r.rescale = [-1e308, 1e308];
         assert!(validate(&r).is_err());
         let two = vec![rubric(Level::Agent, &["a"]), rubric(Level::Agent, &["b"])];
         assert!(Rubrics::new(two).is_err());

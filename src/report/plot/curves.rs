@@ -30,11 +30,24 @@ pub fn curve_size(panels: usize) -> (u32, u32) {
     ((380 * panels.max(1) as u32).max(600), 360)
 }
 
-/// The y range of a series, padded by 5% (a flat series gets +-1 around its value).
-fn y_range(points: &[(u64, f64)]) -> (f64, f64) {
+/// Values beyond +-1e15 (a diverged run) are drawn at the limit: plotters cannot map an
+/// axis spanning f64's whole range. The table beside the plot shows the exact last values.
+const LIMIT: f64 = 1e15;
+
+/// The points as drawn: value clamped to +-[`LIMIT`].
+fn drawn(points: &[(u64, f64)]) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .map(|(s, v)| (*s as f64, v.clamp(-LIMIT, LIMIT)))
+        .collect()
+}
+
+/// The y range of drawn points, padded by 5%; a flat series (span under 1e-12) gets +-1
+/// around its value.
+fn y_range(points: &[(f64, f64)]) -> (f64, f64) {
     let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() {
+    if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
     }
     if hi - lo < 1e-12 {
@@ -61,15 +74,21 @@ impl Figure for CurveChart {
             .zip(panels(&root, self.panels.len()))
             .enumerate()
         {
-            let first = panel.points.first().map_or(0, |p| p.0);
-            let last = panel.points.last().map_or(1, |p| p.0).max(first + 1);
-            let (y0, y1) = y_range(&panel.points);
+            let pts = drawn(&panel.points);
+            let first = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+            let last = pts.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+            let (first, last) = match (first.is_finite(), last > first) {
+                (true, true) => (first, last),
+                (true, false) => (first, first + 1.0),
+                _ => (0.0, 1.0),
+            };
+            let (y0, y1) = y_range(&pts);
             let mut chart = ChartBuilder::on(&area)
                 .caption(&panel.metric, bold_style(15))
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(60)
-                .build_cartesian_2d(first as f64..last as f64, y0..y1)
+                .build_cartesian_2d(first..last, y0..y1)
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
@@ -84,7 +103,6 @@ impl Figure for CurveChart {
                 .draw()
                 .map_err(draw_err)?;
             let color = series_color(i);
-            let pts: Vec<(f64, f64)> = panel.points.iter().map(|(s, v)| (*s as f64, *v)).collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                 .map_err(draw_err)?;

@@ -24,6 +24,8 @@ pub struct LineChart {
     pub series: Vec<String>,
     pub panels: Vec<LinePanel>,
     pub y_label: String,
+    /// The value axis never goes beyond these (the rubrics' rescale range, 0..100).
+    pub y_bounds: (f64, f64),
 }
 
 /// Pixel size of a line chart with `panels` panels: 520 px per panel (at least 700), 480
@@ -52,9 +54,9 @@ impl Figure for LineChart {
     }
 }
 
-/// A value range that holds every mean ± std, padded and rounded to multiples of 5, within
-/// 0..100; 0..100 when there is no value.
-pub fn value_range(values: &[Vec<BarValue>]) -> (f64, f64) {
+/// A value range that holds every mean ± std, padded by 5% of the bounds and rounded to
+/// multiples of that step, within the bounds; the bounds when there is no value.
+pub fn value_range(values: &[Vec<BarValue>], (b0, b1): (f64, f64)) -> (f64, f64) {
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
     for (mean, std) in values.iter().flatten().flatten() {
@@ -62,12 +64,13 @@ pub fn value_range(values: &[Vec<BarValue>]) -> (f64, f64) {
         lo = lo.min(mean - s);
         hi = hi.max(mean + s);
     }
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 100.0);
+    let step = (b1 - b0) / 20.0;
+    if !lo.is_finite() || !hi.is_finite() || step.is_nan() || step <= 0.0 {
+        return (b0, b1);
     }
-    let lo = ((lo - 5.0) / 5.0).floor() * 5.0;
-    let hi = ((hi + 5.0) / 5.0).ceil() * 5.0;
-    (lo.max(0.0), hi.min(100.0).max(lo.max(0.0) + 5.0))
+    let lo = (((lo - step - b0) / step).floor() * step + b0).max(b0);
+    let hi = (((hi + step - b0) / step).ceil() * step + b0).min(b1);
+    (lo, hi.max((lo + step).min(b1)))
 }
 
 impl LineChart {
@@ -77,7 +80,7 @@ impl LineChart {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), String> {
         let n = panel.x.len().max(1);
-        let (y0, y1) = value_range(&panel.values);
+        let (y0, y1) = value_range(&panel.values, self.y_bounds);
         let mut chart = ChartBuilder::on(area)
             .caption(&panel.title, bold_style(16))
             .margin(15)
@@ -147,8 +150,17 @@ mod tests {
     #[test]
     fn range_pads_to_multiples_of_five_inside_0_100() {
         let v = vec![vec![Some((63.9, Some(2.0))), Some((68.4, None)), None]];
-        assert_eq!(value_range(&v), (55.0, 75.0));
-        assert_eq!(value_range(&[vec![None]]), (0.0, 100.0));
-        assert_eq!(value_range(&[vec![Some((99.0, Some(3.0)))]]), (90.0, 100.0));
+        let b = (0.0, 100.0);
+        assert_eq!(value_range(&v, b), (55.0, 75.0));
+        assert_eq!(value_range(&[vec![None]], b), (0.0, 100.0));
+        assert_eq!(
+            value_range(&[vec![Some((99.0, Some(3.0)))]], b),
+            (90.0, 100.0)
+        );
+        let (lo, hi) = value_range(&[vec![Some((0.5, None))]], (0.0, 1.0));
+        assert!(
+            (0.39..=0.46).contains(&lo) && (0.54..=0.61).contains(&hi),
+            "{lo} {hi}"
+        );
     }
 }
