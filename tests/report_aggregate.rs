@@ -191,7 +191,7 @@ fn summary_has_every_cell_with_overall_and_user_types() {
         summary
             .cells
             .iter()
-            .all(|c| c.variant == "V" && c.seed == 1)
+            .all(|c| c.variant.as_deref() == Some("V") && c.seed == 1)
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -210,7 +210,7 @@ fn scores_jsonl_round_trips_with_failures_as_objects() {
     assert!(text.contains(r#""b":{"failed":"no number"}"#), "{text}");
     assert!(text.contains(r#""a":5.0"#), "{text}");
     let mut index = ScoreIndex::new(two_criteria());
-    assert_eq!(read_scores(&path, &mut index).unwrap(), 3);
+    assert_eq!(read_scores(&path, &mut index, &[]).unwrap(), 3);
     let direct = ScoreIndex::from_rows(two_criteria(), &rows).unwrap();
     let sel = Selection::new("V", "mascot", Level::Agent);
     for m in [A, B, OVERALL] {
@@ -223,7 +223,7 @@ fn read_error(lines: &[&str]) -> String {
     let path = dir.path().join("scores.jsonl");
     std::fs::write(&path, lines.join("\n")).unwrap();
     let mut index = ScoreIndex::new(two_criteria());
-    let err = read_scores(&path, &mut index).unwrap_err();
+    let err = read_scores(&path, &mut index, &[]).unwrap_err();
     format!("{err}").replace(&path.display().to_string(), "scores.jsonl")
 }
 
@@ -311,7 +311,9 @@ fn synthetic_evaluation_aggregates_consistently() {
     assert_eq!(pooled.failed, parts.iter().map(|c| c.failed).sum::<usize>());
     let direct: Vec<f64> = rows
         .iter()
-        .filter(|r| r.variant == "MASCOT" && r.seed == 1 && r.system == "zero_shot")
+        .filter(|r| {
+            r.variant.as_deref() == Some("MASCOT") && r.seed == 1 && r.system == "zero_shot"
+        })
         .filter_map(|r| match r.scores.get("consistency") {
             Some(Judgement::Score(x)) => Some((x - 1.0) / 4.0 * 100.0),
             _ => None,
@@ -351,8 +353,8 @@ fn evaluations_of_several_stages_merge_into_one_index() {
     let a = evaluation_dir(root.path(), "a", &three_items(1), &heuristic());
     let b = evaluation_dir(root.path(), "b", &other_system, &heuristic());
     let mut evals = mascot::report::Evaluations::new();
-    assert_eq!(evals.add_dir(&a).unwrap(), 3);
-    assert_eq!(evals.add_dir(&b).unwrap(), 3);
+    assert_eq!(evals.add_dir(&a, &[]).unwrap(), 3);
+    assert_eq!(evals.add_dir(&b, &[]).unwrap(), 3);
     assert_eq!(evals.rows(), 6);
     let (index, judge) = evals.finish().unwrap();
     assert_eq!(judge, heuristic());
@@ -366,8 +368,45 @@ fn evaluations_of_several_stages_merge_into_one_index() {
 
     let c = evaluation_dir(root.path(), "c", &three_items(2), &openai());
     let mut evals = mascot::report::Evaluations::new();
-    evals.add_dir(&a).unwrap();
-    let err = evals.add_dir(&c).unwrap_err().to_string();
+    evals.add_dir(&a, &[]).unwrap();
+    let err = evals.add_dir(&c, &[]).unwrap_err().to_string();
     assert!(err.contains("was judged by openai (gpt-4o) but"), "{err}");
     assert!(mascot::report::Evaluations::new().finish().is_none());
+}
+
+#[test]
+fn a_shared_evaluation_is_filed_under_every_variant_that_needs_it() {
+    // The evaluate stage writes rows without a variant; its summary has none either.
+    let mut rows = three_items(1);
+    for r in &mut rows {
+        r.variant = None;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let dir = evaluation_dir(root.path(), "shared", &rows, &heuristic());
+    let text = std::fs::read_to_string(dir.join(mascot::report::SCORES_FILE)).unwrap();
+    assert!(!text.contains("\"variant\""), "{text}");
+    let summary = read_summary(&dir.join(mascot::report::SUMMARY_FILE)).unwrap();
+    assert!(summary.cells.iter().all(|c| c.variant.is_none()));
+
+    let mut evals = mascot::report::Evaluations::new();
+    let labels = [
+        mascot::report::RowLabel::variant("MASCOT"),
+        mascot::report::RowLabel::variant("director-qwen3_8b"),
+    ];
+    evals.add_dir(&dir, &labels).unwrap();
+    // A replicate told apart by the plan: seed 2, whatever the rows say.
+    let replicate = mascot::report::RowLabel {
+        variant: "MASCOT".into(),
+        seed: Some(2),
+    };
+    evals.add_dir(&dir, &[replicate]).unwrap();
+    let (index, _) = evals.finish().unwrap();
+    assert_eq!(index.variants(), ["MASCOT", "director-qwen3_8b"]);
+    assert_eq!(index.seeds("MASCOT", None), [1, 2]);
+    assert_eq!(index.seeds("director-qwen3_8b", None), [1]);
+    let a = index.cell(&Selection::new("MASCOT", "mascot", Level::Agent), A);
+    // Two identical seeds: mean 50, std 0 across the seed means.
+    close(a.mean, 50.0);
+    close(a.std, 0.0);
+    assert_eq!((a.n, a.spread), (2, Spread::Seeds));
 }

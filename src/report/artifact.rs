@@ -21,8 +21,11 @@ pub const SUMMARY_FILE: &str = "summary.json";
 pub struct ScoreRow {
     /// `mascot` or a baseline (`zero_shot`, `few_shot_cot`, ...).
     pub system: String,
-    /// The experiment variant (`MASCOT`, `MASCOT-P`, a sweep point...).
-    pub variant: String,
+    /// The experiment variant (`MASCOT`, `MASCOT-P`, a sweep point...). An `evaluate`
+    /// artifact leaves it out: variants that need the same evaluation share one artifact,
+    /// and the report files its rows under each of them (see [`super::RowLabel`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The experiment seed of the run that produced the conversation.
     pub seed: u64,
     /// Dataset subset (`positive`, `negative`, `neutral`, `academic`...).
@@ -90,7 +93,11 @@ impl ScoreRow {
     pub fn describe(&self) -> String {
         let mut s = format!(
             "score row (variant {}, seed {}, system {}, subset {}, context {}",
-            self.variant, self.seed, self.system, self.subset, self.context_id
+            self.variant.as_deref().unwrap_or("-"),
+            self.seed,
+            self.system,
+            self.subset,
+            self.context_id
         );
         if let Some(t) = self.turn {
             s.push_str(&format!(", turn {t}"));
@@ -197,7 +204,9 @@ pub struct Summary {
 /// speaker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryCell {
-    pub variant: String,
+    /// Absent for the rows of an `evaluate` artifact, which carry no variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub seed: u64,
     pub system: String,
     pub subset: String,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::artifact::{JudgeInfo, SCORES_FILE, SUMMARY_FILE};
 use super::error::ReportError;
 use super::files::{read_scores, read_summary};
-use super::index::ScoreIndex;
+use super::index::{RowLabel, ScoreIndex};
 use super::rubric::Rubrics;
 
 /// Evaluation artifacts read so far.
@@ -22,9 +22,10 @@ impl Evaluations {
         Self::default()
     }
 
-    /// Reads `summary.json` (rubrics, judge) and `scores.jsonl` of one evaluation folder.
+    /// Reads `summary.json` (rubrics, judge) and `scores.jsonl` of one evaluation folder,
+    /// filing its rows under each label (under their own variant when `labels` is empty).
     /// Returns the number of score rows read.
-    pub fn add_dir(&mut self, dir: &Path) -> Result<usize, ReportError> {
+    pub fn add_dir(&mut self, dir: &Path, labels: &[RowLabel]) -> Result<usize, ReportError> {
         let summary = read_summary(&dir.join(SUMMARY_FILE))?;
         let (first_dir, judge, index) = match &mut self.first {
             Some(first) => first,
@@ -56,7 +57,7 @@ impl Evaluations {
                 help: "a report compares scores on the same rubrics: give every evaluate stage of the experiment the same rubrics".into(),
             });
         }
-        let n = read_scores(&dir.join(SCORES_FILE), index)?;
+        let n = read_scores(&dir.join(SCORES_FILE), index, labels)?;
         self.rows += n;
         Ok(n)
     }

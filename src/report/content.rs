@@ -7,7 +7,7 @@ use super::error::ReportError;
 use super::examples::{Example, pick_examples};
 use super::figures::{ablation_chart, curve_chart, heatmap_of, sweep_chart};
 use super::input::{GroupKind, ReportInput, TrainingRun, VariantGroup};
-use super::labels::slug;
+use super::labels::{slug, variant_label};
 use super::plot::{Rendered, render};
 use super::rubric::Level;
 use super::table::Table;
@@ -133,7 +133,7 @@ impl ReportContent {
                 .iter()
                 .map(|v| VariantRow {
                     variant: v.clone(),
-                    label: v.clone(),
+                    label: variant_label(v),
                 })
                 .collect();
             variant_table(

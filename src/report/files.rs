@@ -6,12 +6,17 @@ use std::path::Path;
 
 use super::artifact::{ScoreRow, Summary};
 use super::error::ReportError;
-use super::index::ScoreIndex;
+use super::index::{RowLabel, ScoreIndex};
 use super::write::write_atomic;
 
-/// Reads a `scores.jsonl` into the index (several files may go into one index). Returns
-/// the number of rows read.
-pub fn read_scores(path: &Path, index: &mut ScoreIndex) -> Result<usize, ReportError> {
+/// Reads a `scores.jsonl` into the index (several files may go into one index), each row
+/// under each label, or under its own variant when `labels` is empty. Returns the number of
+/// rows read.
+pub fn read_scores(
+    path: &Path,
+    index: &mut ScoreIndex,
+    labels: &[RowLabel],
+) -> Result<usize, ReportError> {
     let file = std::fs::File::open(path).map_err(|e| ReportError::io("open", path, e))?;
     let mut n = 0;
     for (i, line) in BufReader::new(file).lines().enumerate() {
@@ -23,7 +28,12 @@ pub fn read_scores(path: &Path, index: &mut ScoreIndex) -> Result<usize, ReportE
             location: format!("{}:{}:{}", path.display(), i + 1, e.column()),
             message: e.to_string(),
         })?;
-        index.add(&row).map_err(|message| ReportError::ScoreRow {
+        let added = if labels.is_empty() {
+            index.add(&row)
+        } else {
+            labels.iter().try_for_each(|l| index.add_labelled(&row, l))
+        };
+        added.map_err(|message| ReportError::ScoreRow {
             location: format!("{}:{}", path.display(), i + 1),
             message,
         })?;

@@ -102,6 +102,25 @@ impl<'a> Selection<'a> {
     }
 }
 
+/// The variant (and seed) a report files an evaluation's rows under. An `evaluate` artifact
+/// needed by several variants (they share the stage) is added once per variant; a seed
+/// given here replaces the rows' own (replicates told apart by the plan, not the rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLabel {
+    pub variant: String,
+    pub seed: Option<u64>,
+}
+
+impl RowLabel {
+    /// Files rows under `variant`, keeping their seeds.
+    pub fn variant(variant: impl Into<String>) -> Self {
+        RowLabel {
+            variant: variant.into(),
+            seed: None,
+        }
+    }
+}
+
 /// Score rows, checked and accumulated.
 #[derive(Debug, Clone)]
 pub struct ScoreIndex {
@@ -133,12 +152,22 @@ impl ScoreIndex {
         Ok(index)
     }
 
-    /// Checks one row against the rubrics and accumulates it. The error says what is wrong;
-    /// the caller names the row (file and line, or [`ScoreRow::describe`]).
+    /// Checks one row against the rubrics and accumulates it under its own variant (the
+    /// unnamed variant `""` when it has none) and seed. The error says what is wrong; the
+    /// caller names the row (file and line, or [`ScoreRow::describe`]).
     pub fn add(&mut self, row: &ScoreRow) -> Result<(), String> {
+        self.insert(row, row.variant.as_deref().unwrap_or(""), row.seed)
+    }
+
+    /// Like [`ScoreIndex::add`], filed under the label's variant (and seed, when it has one).
+    pub fn add_labelled(&mut self, row: &ScoreRow, label: &RowLabel) -> Result<(), String> {
+        self.insert(row, &label.variant, label.seed.unwrap_or(row.seed))
+    }
+
+    fn insert(&mut self, row: &ScoreRow, variant: &str, seed: u64) -> Result<(), String> {
         let rubric = row.check(&self.rubrics)?;
         let key = ItemKey {
-            seed: row.seed,
+            seed,
             subset: row.subset.clone(),
             level: row.level.into(),
             user_type: row.user_type.clone(),
@@ -146,7 +175,7 @@ impl ScoreIndex {
         };
         let metrics = self
             .buckets
-            .entry((row.variant.clone(), row.system.clone()))
+            .entry((variant.to_string(), row.system.clone()))
             .or_default()
             .entry(key)
             .or_default();

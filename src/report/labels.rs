@@ -55,6 +55,15 @@ pub fn system_label(id: &str) -> String {
     lookup(&SYSTEMS, id).map_or_else(|| id.to_string(), str::to_string)
 }
 
+/// A variant's name as shown; rows filed without a variant show as `(no variant)`.
+pub fn variant_label(name: &str) -> String {
+    if name.is_empty() {
+        "(no variant)".into()
+    } else {
+        name.to_string()
+    }
+}
+
 /// `Positive` for `positive`; unknown subsets capitalised.
 pub fn subset_label(id: &str) -> String {
     lookup(&SUBSETS, id).map_or_else(|| humanise(id), str::to_string)

@@ -33,7 +33,7 @@ pub use artifact::{
 pub use collect::Evaluations;
 pub use error::ReportError;
 pub use files::{read_scores, read_summary, write_scores, write_summary};
-pub use index::{Pick, ScoreIndex, Selection};
+pub use index::{Pick, RowLabel, ScoreIndex, Selection};
 pub use input::{
     GroupKind, GroupPoint, ReportInput, ReportOptions, TrainingRun, Transcript, TranscriptTurn,
     VariantGroup,

@@ -9,7 +9,7 @@ use super::content::ReportContent;
 use super::error::ReportError;
 use super::examples::Example;
 use super::input::{GroupKind, ReportInput};
-use super::labels::{sort_systems, system_label};
+use super::labels::{sort_systems, system_label, variant_label};
 use super::plot::Rendered;
 use super::table::{Table, format_cell};
 
@@ -30,7 +30,7 @@ struct Page<'a> {
     heuristic: bool,
     focus_system: String,
     systems: Vec<SystemView>,
-    variants: &'a [String],
+    variants: Vec<String>,
     results: Vec<ResultsView>,
     ablations: Vec<GroupView>,
     sweeps: Vec<GroupView>,
@@ -203,12 +203,12 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
                 id,
             })
             .collect(),
-        variants: &content.variants,
+        variants: content.variants.iter().map(|v| variant_label(v)).collect(),
         results: content
             .results
             .iter()
             .map(|r| ResultsView {
-                variant: r.variant.clone(),
+                variant: variant_label(&r.variant),
                 tables: r.tables.iter().map(table_view).collect(),
             })
             .collect(),

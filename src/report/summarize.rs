@@ -31,7 +31,7 @@ pub fn summarize(index: &ScoreIndex, judge: &JudgeInfo) -> Summary {
                 for metric in metrics {
                     let cell = index.cell(&sel, metric);
                     cells.push(SummaryCell {
-                        variant: variant.clone(),
+                        variant: (!variant.is_empty()).then(|| variant.clone()),
                         seed: key.seed,
                         system: system.clone(),
                         subset: key.subset.clone(),

@@ -5,7 +5,7 @@
 use super::index::{Pick, ScoreIndex, Selection};
 use super::labels::{
     criterion_label, level_label, slug, sort_subsets, sort_systems, sort_user_types, subset_label,
-    system_label,
+    system_label, variant_label,
 };
 use super::rubric::{Level, OVERALL};
 use super::table::{Block, Column, Row, Table};
@@ -119,7 +119,7 @@ pub fn results_table(index: &ScoreIndex, variant: &str, level: Level) -> Option<
         id: format!("results-{}-{}", slug(variant), level.as_str()),
         title: format!(
             "{}: {} metrics{}",
-            variant,
+            variant_label(variant),
             level_label(level),
             seeds_note(index.seeds(variant, None).len())
         ),
@@ -228,7 +228,7 @@ pub fn user_type_table(
             "{} metrics per user type: {}, variant {}",
             level_label(level),
             system_label(system),
-            variant
+            variant_label(variant)
         ),
         row_header: "User type".into(),
         columns,
@@ -271,7 +271,7 @@ pub fn user_type_speaker_table(index: &ScoreIndex, variant: &str, system: &str) 
         title: format!(
             "Agent-specific overall per user type and speaker: {}, variant {}",
             system_label(system),
-            variant
+            variant_label(variant)
         ),
         row_header: "User type".into(),
         columns: speakers

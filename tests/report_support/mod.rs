@@ -76,7 +76,7 @@ pub fn agent_row(
 ) -> ScoreRow {
     ScoreRow {
         system: system.into(),
-        variant: variant.into(),
+        variant: Some(variant.into()),
         seed,
         subset: subset.into(),
         context_id: context.into(),
@@ -154,7 +154,7 @@ pub fn synthetic_rows() -> Vec<ScoreRow> {
                             let key = format!("{variant}/{seed}/{system}/{context}/{turn}");
                             rows.push(ScoreRow {
                                 system: system.to_string(),
-                                variant: variant.into(),
+                                variant: Some(variant.into()),
                                 seed,
                                 subset: subset.into(),
                                 context_id: context.clone(),
@@ -168,7 +168,7 @@ pub fn synthetic_rows() -> Vec<ScoreRow> {
                         let key = format!("{variant}/{seed}/{system}/{context}");
                         rows.push(ScoreRow {
                             system: system.to_string(),
-                            variant: variant.into(),
+                            variant: Some(variant.into()),
                             seed,
                             subset: subset.into(),
                             context_id: context.clone(),
