@@ -16,7 +16,7 @@ const SYSTEMS: [(&str, &str); 8] = [
     ("mascot", "MASCOT"),
 ];
 
-const SUBSETS: [(&str, &str); 8] = [
+const SUBSETS: [(&str, &str); 7] = [
     ("positive", "Positive"),
     ("negative", "Negative"),
     ("neutral", "Neutral"),
@@ -24,7 +24,6 @@ const SUBSETS: [(&str, &str); 8] = [
     ("committee", "Committee"),
     ("product", "Product"),
     ("all", "All"),
-    ("pooled", "All subsets"),
 ];
 
 const CRITERIA: [(&str, &str); 9] = [
