@@ -25,6 +25,7 @@ pub mod lang;
 pub mod model;
 pub mod plan;
 pub mod spec;
+pub mod report;
 pub mod stages;
 pub mod train;
 pub mod util;
