@@ -4,7 +4,8 @@
 //! The rubric and level types are the experiment vocabulary's; this file is the only place
 //! the report library names where they live.
 
-pub use crate::plan::params::{Criterion, Level, RubricSpec as Rubric};
+pub use crate::spec::level::Level;
+pub use crate::spec::rubric::{Criterion, RubricSpec as Rubric};
 
 use super::error::ReportError;
 
