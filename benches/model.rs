@@ -73,6 +73,7 @@ fn lora_step(c: &mut Criterion) {
         targets: ["q_proj", "k_proj", "v_proj", "o_proj"]
             .map(String::from)
             .to_vec(),
+        rslora: false,
     };
     let model = load_gguf(&path, device)
         .unwrap()

@@ -30,6 +30,7 @@ fn lora_spec() -> LoraSpec {
         alpha: 8.0,
         dropout: 0.0,
         targets: vec!["q_proj".into(), "v_proj".into(), "down_proj".into()],
+        rslora: false,
     }
 }
 

@@ -188,6 +188,7 @@ impl Checker<'_> {
                     .iter()
                     .map(|t| t.as_str().to_string())
                     .collect(),
+                rslora: l["rslora"].as_bool(),
             }),
             _ => None,
         };

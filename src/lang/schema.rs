@@ -184,6 +184,7 @@ pub const LORA: &[FieldSpec] = &[
         Ty::SymList(LORA_TARGETS),
         Syms(&["q_proj", "k_proj", "v_proj", "o_proj"]),
     ),
+    f("rslora", Ty::Bool, Bool(false)),
 ];
 
 pub const MODEL: &[FieldSpec] = &[

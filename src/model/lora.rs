@@ -123,6 +123,7 @@ impl PeftConfig {
             alpha: self.lora_alpha,
             dropout: self.lora_dropout,
             targets: self.target_modules.clone(),
+            rslora: self.use_rslora,
         }
     }
 }

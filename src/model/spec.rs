@@ -29,6 +29,10 @@ fn default_device() -> String {
     "cpu".into()
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 /// The weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
@@ -66,4 +70,8 @@ pub struct LoraSpec {
     /// Module names as PEFT writes them: `q_proj`, `k_proj`, `v_proj`, `o_proj`,
     /// `gate_proj`, `up_proj`, `down_proj`.
     pub targets: Vec<String>,
+    /// rsLoRA scaling `alpha / sqrt(r)` instead of `alpha / r`. Default: false (not written
+    /// when false, so existing plans keep their content keys).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rslora: bool,
 }
