@@ -32,10 +32,18 @@ pub fn load_decoder(
         let p = format!("model.layers.{n}");
         let attn = format!("{p}.self_attn");
         let self_attn = Attention {
-            q_proj: loader.linear(&format!("{attn}.q_proj"), h, q_out, config.qkv_bias)?,
-            k_proj: loader.linear(&format!("{attn}.k_proj"), h, kv_out, config.qkv_bias)?,
-            v_proj: loader.linear(&format!("{attn}.v_proj"), h, kv_out, config.qkv_bias)?,
-            o_proj: loader.linear(&format!("{attn}.o_proj"), q_out, h, config.o_bias)?,
+            q_proj: loader
+                .linear(&format!("{attn}.q_proj"), h, q_out, config.qkv_bias)?
+                .into(),
+            k_proj: loader
+                .linear(&format!("{attn}.k_proj"), h, kv_out, config.qkv_bias)?
+                .into(),
+            v_proj: loader
+                .linear(&format!("{attn}.v_proj"), h, kv_out, config.qkv_bias)?
+                .into(),
+            o_proj: loader
+                .linear(&format!("{attn}.o_proj"), q_out, h, config.o_bias)?
+                .into(),
             q_norm: config
                 .qk_norm
                 .then(|| loader.norm(&format!("{attn}.q_norm.weight"), hd, config.rms_eps))
@@ -49,9 +57,15 @@ pub fn load_decoder(
             head_dim: hd,
         };
         let mlp = Mlp {
-            gate_proj: loader.linear(&format!("{p}.mlp.gate_proj"), h, i, false)?,
-            up_proj: loader.linear(&format!("{p}.mlp.up_proj"), h, i, false)?,
-            down_proj: loader.linear(&format!("{p}.mlp.down_proj"), i, h, false)?,
+            gate_proj: loader
+                .linear(&format!("{p}.mlp.gate_proj"), h, i, false)?
+                .into(),
+            up_proj: loader
+                .linear(&format!("{p}.mlp.up_proj"), h, i, false)?
+                .into(),
+            down_proj: loader
+                .linear(&format!("{p}.mlp.down_proj"), i, h, false)?
+                .into(),
         };
         layers.push(DecoderLayer {
             input_layernorm: loader.norm(
