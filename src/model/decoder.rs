@@ -111,6 +111,15 @@ impl Decoder {
         }
     }
 
+    /// The output projection as `[hidden, vocab]` (the transposed embeddings when tied and
+    /// no copy exists).
+    pub fn head_weight(&self) -> Tensor<2> {
+        match &self.lm_head {
+            Some(head) => head.weight.val(),
+            None => self.embed_tokens.weight.val().transpose(),
+        }
+    }
+
     /// Logits of every position of `ids`.
     pub fn forward(&self, ids: Tensor<2, Int>, input: &ForwardInput<'_>) -> Tensor<3> {
         self.logits(self.forward_hidden(ids, input, None))

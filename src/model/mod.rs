@@ -26,6 +26,7 @@ pub mod sampling;
 pub mod spec;
 pub mod tensor_source;
 pub mod tiny;
+pub mod token_logprobs;
 pub mod tokenizer;
 pub mod weights;
 
