@@ -5,6 +5,7 @@ pub mod atomic_write;
 pub mod attention;
 pub mod chat_template;
 pub mod config;
+pub mod decode;
 pub mod decoder;
 pub mod device;
 pub mod error;

@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use super::linear::LowRankAdapter;
 use super::targets::{lora_scale, ordered_targets, target_linear_mut, validate_lora_spec};
+use crate::model::decode::{concat_adapters, read_adapters};
 use crate::model::decoder::Decoder;
 use crate::model::error::ModelError;
 use crate::model::spec::LoraSpec;
@@ -86,9 +87,19 @@ fn attach_with(
 }
 
 /// Folds every adapter into its base weight (`W + scale * A B`) and returns the decoder for
-/// inference (no autodiff, no adapters left).
+/// inference (no autodiff, no adapters left). The CPU decode path keeps its base weights and
+/// applies the merged adapters beside them.
 pub fn merge_lora(decoder: Decoder) -> Decoder {
+    let merged = decoder.host.as_ref().map(|_| read_adapters(&decoder));
     let mut decoder = decoder.valid();
+    decoder.host = match (decoder.host.take(), merged) {
+        (Some(mut host), Some(Ok(adapters))) => {
+            host.merged = concat_adapters(&host.merged, adapters);
+            Some(host)
+        }
+        // Adapters that cannot be read back: the decode path reads the merged tensors.
+        _ => None,
+    };
     decoder.layers = std::mem::take(&mut decoder.layers)
         .into_iter()
         .map(|mut layer| {
