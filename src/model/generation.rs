@@ -17,11 +17,11 @@ use super::decode::{
     DecodeSession, HostWeights, LayerAdapters, concat_adapters, host_values, read_adapters,
 };
 use super::decoder::{Decoder, ForwardInput, left_padded_layout};
+use super::device::is_cpu;
 use super::error::ModelError;
 use super::kv_cache::KvCache;
 use super::sampling::{SamplingConfig, sample_token};
 use super::tokenizer::ModelTokenizer;
-use super::weights::is_cpu;
 
 /// One generated completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use super::attention::Attention;
 use super::config::DecoderConfig;
 use super::decode::{HostDims, HostLayer, HostLinear, HostModel, HostWeights};
 use super::decoder::Decoder;
+use super::device::is_cpu;
 use super::error::ModelError;
 use super::layer::DecoderLayer;
 use super::mlp::Mlp;
@@ -151,11 +152,6 @@ pub fn load_decoder(
     })
 }
 
-/// Whether `device` is the CPU backend the decode kernels serve.
-pub fn is_cpu(device: &Device) -> bool {
-    device.clone().without_autodiff() == Device::flex()
-}
-
 struct Loader<'a> {
     source: &'a dyn TensorSource,
     device: &'a Device,
@@ -215,12 +211,7 @@ impl Loader<'_> {
 
     /// A bias-free linear from a PyTorch `[out, in]` weight.
     fn linear_from(&self, weight: &HostTensor, d_in: usize, d_out: usize) -> Linear {
-        let mut transposed = vec![0.0f32; d_in * d_out];
-        for o in 0..d_out {
-            for (i, value) in weight.data[o * d_in..(o + 1) * d_in].iter().enumerate() {
-                transposed[i * d_out + o] = *value;
-            }
-        }
+        let transposed = transpose(&weight.data, d_out, d_in);
         Linear {
             weight: Param::from_tensor(Tensor::from_data(
                 TensorData::new(transposed, [d_in, d_out]),
@@ -244,5 +235,36 @@ impl Loader<'_> {
             },
             host,
         ))
+    }
+}
+
+/// `data` (`[rows, cols]` row-major) transposed to `[cols, rows]`, in cache-sized tiles.
+fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    let mut out = vec![0.0f32; rows * cols];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    out[c * rows + r] = data[r * cols + c];
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tiled_transpose_moves_every_element() {
+        let (rows, cols) = (37, 70);
+        let data: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+        let t = super::transpose(&data, rows, cols);
+        for r in 0..rows {
+            for c in 0..cols {
+                assert_eq!(t[c * rows + r], data[r * cols + c]);
+            }
+        }
     }
 }
