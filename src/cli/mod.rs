@@ -7,7 +7,9 @@ pub mod fmt;
 pub mod generate;
 pub mod logits;
 pub mod model_args;
+pub mod output;
 pub mod plan;
+pub mod reward;
 pub mod run;
 pub mod variants;
 
@@ -41,6 +43,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Print the logits of the last position for a prompt.
     Logits(logits::LogitsArgs),
+    /// Score one exchange with a trained reward model.
+    Reward(reward::RewardArgs),
 }
 
 /// Runs one parsed command line and returns the process exit code.
@@ -54,12 +58,13 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Cache(a) => cache::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),
+        Command::Reward(a) => reward::run(a),
     };
     ExitCode::from(code)
 }
 
 /// Prints a miette report to stderr (no colour when stderr is not a terminal) and returns 1.
 pub fn report_error(err: miette::Report) -> u8 {
-    eprintln!("{err:?}");
+    output::errln(&format!("{err:?}"));
     1
 }

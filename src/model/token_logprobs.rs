@@ -73,7 +73,9 @@ pub fn target_logprobs_in_chunks(
         let target_ids = index(ids);
         let logits = chosen.clone().narrow(0, start, len).matmul(head.clone());
         let max = logits.clone().max_dim(1);
-        let target_logit = logits.clone().gather(1, target_ids.clone().reshape([len, 1]));
+        let target_logit = logits
+            .clone()
+            .gather(1, target_ids.clone().reshape([len, 1]));
         // `logits` is consumed here, so the subtraction and exp can reuse its buffer.
         let exp = (logits - max.clone()).exp();
         let sum = exp.clone().sum_dim(1);

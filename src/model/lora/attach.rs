@@ -13,7 +13,7 @@ use super::targets::{lora_scale, ordered_targets, target_linear_mut, validate_lo
 use crate::model::decode::{concat_adapters, read_adapters};
 use crate::model::decoder::Decoder;
 use crate::model::error::ModelError;
-use crate::model::spec::LoraSpec;
+use crate::spec::model::LoraSpec;
 
 /// Factors for one adapted weight, in burn's layout: `a: [in, r]`, `b: [r, out]`, row-major.
 pub(crate) struct Factors {

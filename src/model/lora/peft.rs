@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::attach::{Factors, attach_given};
 use super::targets::{ordered_targets, target_linear, target_parent, validate_lora_spec};
-use crate::model::atomic_write::write_atomic;
 use crate::model::decoder::Decoder;
 use crate::model::error::ModelError;
 use crate::model::safetensors_source::SafetensorsSource;
-use crate::model::spec::LoraSpec;
 use crate::model::tensor_source::TensorSource;
+use crate::spec::model::LoraSpec;
+use crate::util::write_atomic;
 
 /// PEFT's `adapter_config.json` (the fields we write and read).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,7 +135,10 @@ pub fn save_peft_adapter(decoder: &Decoder, spec: &LoraSpec, dir: &Path) -> Resu
     write_atomic(&weights_path, &bytes)?;
     let config = serde_json::to_string_pretty(&PeftConfig::from_spec(spec))
         .map_err(|e| ModelError::invalid(e.to_string()))?;
-    write_atomic(&dir.join("adapter_config.json"), config.as_bytes())
+    Ok(write_atomic(
+        &dir.join("adapter_config.json"),
+        config.as_bytes(),
+    )?)
 }
 
 /// Reads a PEFT adapter folder and attaches its adapters to `decoder` (base frozen).

@@ -4,18 +4,11 @@
 use super::linear::LoraLinear;
 use crate::model::error::ModelError;
 use crate::model::layer::DecoderLayer;
-use crate::model::spec::LoraSpec;
+use crate::spec::model::LoraSpec;
 
-/// Module names a LoRA target may have (PEFT's names), in the order of a layer's fields.
-pub const LORA_TARGETS: [&str; 7] = [
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
+/// Module names a LoRA target may have (PEFT's names, in the order of a layer's fields; one
+/// list for the checker and the runtime).
+pub use crate::spec::model::LORA_TARGETS;
 
 /// The linear of `layer` called `target` (`q_proj`, ..., `down_proj`).
 pub fn target_linear<'a>(layer: &'a DecoderLayer, target: &str) -> Option<&'a LoraLinear> {
@@ -60,7 +53,8 @@ pub(crate) fn target_parent(target: &str) -> &'static str {
 /// The spec's targets in layer field order (the order adapters are initialised in).
 pub(crate) fn ordered_targets(spec: &LoraSpec) -> Vec<&'static str> {
     LORA_TARGETS
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|t| spec.targets.iter().any(|s| s == t))
         .collect()
 }
