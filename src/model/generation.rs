@@ -45,6 +45,28 @@ pub fn generate(
     limits: GenerationLimits,
     device: &Device,
 ) -> Result<Vec<Generation>, ModelError> {
+    generate_observed(
+        decoder,
+        tokenizer,
+        prompts,
+        cfg,
+        limits,
+        device,
+        &mut |_, _| {},
+    )
+}
+
+/// [`generate`], calling `on_token(sequence, token)` for every new token as soon as it is
+/// sampled (stop tokens included), so a caller can stream the text.
+pub fn generate_observed(
+    decoder: &Decoder,
+    tokenizer: &ModelTokenizer,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    limits: GenerationLimits,
+    device: &Device,
+    on_token: &mut dyn FnMut(usize, u32),
+) -> Result<Vec<Generation>, ModelError> {
     let vocab = limits.vocab;
     if prompts.is_empty() {
         return Ok(Vec::new());
@@ -99,6 +121,7 @@ pub fn generate(
             let row = &logits[b * vocab..(b + 1) * vocab];
             let token = sample_token(row, cfg, &mut rngs[b]);
             outputs[b].push(token);
+            on_token(b, token);
             next.push(token);
             if tokenizer.stop_ids.contains(&token) {
                 done[b] = true;
