@@ -72,22 +72,24 @@ fn chat(args: &ChatArgs) -> miette::Result<()> {
             .map(|v| v.name.clone())
             .ok_or_else(|| miette!("`{}` has no variant", args.file.display()))?,
     };
-    let (sub, _) = plan.restrict(&variant).ok_or_else(|| {
-        miette!(
-            code = "mascot::chat::variant",
-            help = format!(
-                "the variants are: {}",
-                plan.variants()
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            "`{}` has no variant `{variant}`",
-            args.file.display()
-        )
-    })?
-    .map_err(|e| miette!("cannot restrict the plan to `{variant}`: {e}"))?;
+    let (sub, _) = plan
+        .restrict(&variant)
+        .ok_or_else(|| {
+            miette!(
+                code = "mascot::chat::variant",
+                help = format!(
+                    "the variants are: {}",
+                    plan.variants()
+                        .iter()
+                        .map(|v| v.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "`{}` has no variant `{variant}`",
+                args.file.display()
+            )
+        })?
+        .map_err(|e| miette!("cannot restrict the plan to `{variant}`: {e}"))?;
     let generate = mascot_stage(&sub, &variant)?;
     let params: GenerateConversationsParams = serde_json::from_value(generate.params.clone())
         .map_err(|e| miette!("stage `{}`: invalid parameters: {e}", generate.id))?;
