@@ -2,6 +2,7 @@
 //! dispatches. Each subcommand returns its process exit code.
 
 pub mod cache;
+pub mod chat;
 pub mod check;
 pub mod fmt;
 pub mod generate;
@@ -45,6 +46,8 @@ pub enum Command {
     Logits(logits::LogitsArgs),
     /// Score one exchange with a trained reward model.
     Reward(reward::RewardArgs),
+    /// Talk to the trained group of a variant (director + aligned speakers).
+    Chat(chat::ChatArgs),
 }
 
 /// Runs one parsed command line and returns the process exit code.
@@ -59,6 +62,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),
         Command::Reward(a) => reward::run(a),
+        Command::Chat(a) => chat::run(a),
     };
     ExitCode::from(code)
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::exec::record::Outcome;
 use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
+use crate::spec::StageKind;
+use crate::spec::stages::report::REPORT_HTML;
 
 use super::output::{err, errln, out, outln};
 
@@ -123,10 +125,30 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(dir) = &report.record_dir {
         errln(&format!("run record: {}", dir.display()));
     }
+    for html in report_pages(&report.stages, &store) {
+        let line = format!("report: {}", html.display());
+        if args.json {
+            errln(&line);
+        } else {
+            let _ = outln(&line);
+        }
+    }
     if args.json {
         let _ = outln(&report.json(args.dry_run).to_string());
     }
     if report.success() { 0 } else { 1 }
+}
+
+/// The `report.html` of every report stage the run built or found cached.
+fn report_pages(stages: &[crate::exec::record::StageRecord], store: &Store) -> Vec<PathBuf> {
+    stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Report)
+        .filter(|s| matches!(s.outcome, Outcome::Executed | Outcome::Cached))
+        .filter_map(|s| s.key.as_deref())
+        .map(|key| store.artifact_dir(key).join(REPORT_HTML))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 /// `.mascot/` next to the experiment file.

@@ -47,6 +47,21 @@ pub trait ChatModel {
         decoding: &Decoding,
     ) -> Result<Vec<Completion>, Box<dyn std::error::Error + Send + Sync>>;
 
+    /// One assistant reply to one chat, its text handed to `on_text` as it is generated (for
+    /// `mascot chat`). The default hands over the whole reply at once; the runtime's model
+    /// streams it token by token.
+    fn generate_streaming(
+        &self,
+        chat: &[Message],
+        decoding: &Decoding,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Completion, Box<dyn std::error::Error + Send + Sync>> {
+        let mut out = self.generate(&[chat.to_vec()], decoding)?;
+        let completion = out.pop().ok_or("the model returned no reply")?;
+        on_text(&completion.text);
+        Ok(completion)
+    }
+
     /// Tokens of `text` (used to cut QMSum transcripts to the context).
     fn count_tokens(&self, text: &str) -> Result<usize, Box<dyn std::error::Error + Send + Sync>>;
 

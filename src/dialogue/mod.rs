@@ -14,6 +14,7 @@ pub mod esc;
 pub mod esc_prompts;
 pub mod group_reward;
 pub mod history;
+pub mod live_chat;
 pub mod loaded_chat_model;
 pub mod progress;
 pub mod prompts_mascot;
@@ -40,6 +41,7 @@ pub use group_reward::{
     CoherenceScorer, GroupReward, GroupRewardWeights, diverse, episode_diverse, group_reward,
     group_rewards, scale_to_unit,
 };
+pub use live_chat::{ChatGroup, ChatTurn, LiveChat};
 pub use progress::{DialogueProgress, NoProgress};
 pub use rows::{
     ConversationRow, DatasetKind, DirectiveRow, EpisodeCounters, Message, Opening, ParseFailure,

@@ -64,7 +64,7 @@ pub fn generate(
     limits: GenerationLimits,
     device: &Device,
 ) -> Result<Vec<Generation>, ModelError> {
-    generate_with(
+    generate_inner(
         decoder,
         tokenizer,
         prompts,
@@ -72,6 +72,7 @@ pub fn generate(
         limits,
         device,
         DecodePath::Auto,
+        &mut |_, _| {},
     )
 }
 
@@ -84,6 +85,52 @@ pub fn generate_with(
     limits: GenerationLimits,
     device: &Device,
     path: DecodePath,
+) -> Result<Vec<Generation>, ModelError> {
+    generate_inner(
+        decoder,
+        tokenizer,
+        prompts,
+        cfg,
+        limits,
+        device,
+        path,
+        &mut |_, _| {},
+    )
+}
+
+/// [`generate`], calling `on_token(sequence, token)` for every new token as soon as it is
+/// sampled (stop tokens included), so a caller can stream the text.
+pub fn generate_observed(
+    decoder: &Decoder,
+    tokenizer: &ModelTokenizer,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    limits: GenerationLimits,
+    device: &Device,
+    on_token: &mut dyn FnMut(usize, u32),
+) -> Result<Vec<Generation>, ModelError> {
+    generate_inner(
+        decoder,
+        tokenizer,
+        prompts,
+        cfg,
+        limits,
+        device,
+        DecodePath::Auto,
+        on_token,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn generate_inner(
+    decoder: &Decoder,
+    tokenizer: &ModelTokenizer,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    limits: GenerationLimits,
+    device: &Device,
+    path: DecodePath,
+    on_token: &mut dyn FnMut(usize, u32),
 ) -> Result<Vec<Generation>, ModelError> {
     let vocab = limits.vocab;
     if prompts.is_empty() {
@@ -152,6 +199,7 @@ pub fn generate_with(
             let row = &logits[b * vocab..(b + 1) * vocab];
             let token = sample_token(row, cfg, &mut rngs[b]);
             outputs[b].push(token);
+            on_token(b, token);
             next.push(token);
             if tokenizer.stop_ids.contains(&token) {
                 done[b] = true;

@@ -262,6 +262,55 @@ impl LoadedModel {
         self.generate_ids(&ids, cfg)
     }
 
+    /// One assistant reply to a conversation, its text handed to `on_text` piece by piece
+    /// as the tokens are sampled (a piece ends on a whole character; special tokens are not
+    /// shown). The returned generation is what [`LoadedModel::generate_chat`] gives.
+    pub fn generate_chat_streaming(
+        &self,
+        messages: &[ChatMessage],
+        cfg: &SamplingConfig,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation, ModelError> {
+        let ids = self.encode_chat(messages)?;
+        let mut tokens: Vec<u32> = Vec::new();
+        let mut shown = 0usize;
+        let mut failure: Option<ModelError> = None;
+        let mut on_token = |_: usize, token: u32| {
+            tokens.push(token);
+            if failure.is_some() {
+                return;
+            }
+            match self.tokenizer.decode(&tokens) {
+                // A token that ends inside a multi-byte character decodes to U+FFFD for now.
+                Ok(text) if text.len() > shown && !text.ends_with('\u{FFFD}') => {
+                    if let Some(piece) = text.get(shown..) {
+                        on_text(piece);
+                        shown = text.len();
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => failure = Some(e),
+            }
+        };
+        let mut out = super::generation::generate_observed(
+            &self.decoder,
+            &self.tokenizer,
+            std::slice::from_ref(&ids),
+            cfg,
+            GenerationLimits {
+                vocab: self.config.vocab_size,
+                max_seq_len: self.config.max_seq_len,
+            },
+            &self.device,
+            &mut on_token,
+        )?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        out.pop()
+            .ok_or_else(|| ModelError::invalid("generation returned no sequence"))
+    }
+
     /// Logits of the last position of `ids`.
     pub fn last_logits(&self, ids: &[u32]) -> Result<Vec<f32>, ModelError> {
         let all = self.all_logits(ids)?;

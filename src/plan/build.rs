@@ -17,7 +17,7 @@ use crate::plan::key::ContentKey;
 use crate::plan::key::{canonicalize, content_key};
 use crate::plan::sealed::Plan;
 use crate::plan::sealed::PlanError;
-use crate::spec::stages::{Planner, SummaryInput};
+use crate::spec::stages::{Planner, SummaryInput, SummaryNode, SummaryPlan};
 use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Placed};
 use crate::spec::{ExternalInput, Fields, LowerError, StageKind};
 
@@ -47,12 +47,13 @@ pub enum BuildError {
 /// A summary stage (`report`) being collected over the variants that list it.
 struct Summary<'a> {
     kind: StageKind,
-    lower: fn(&SummaryInput) -> Result<Value, LowerError>,
+    plan: &'static SummaryPlan,
     fields: Vec<&'a Fields>,
     variants: Vec<String>,
     inputs: Vec<NodeIndex>,
-    /// `inputs` as a set (a sweep has thousands of final nodes).
-    seen: HashSet<NodeIndex>,
+    /// The variants listing the stage that contain each input (a sweep has thousands of
+    /// final nodes).
+    input_variants: HashMap<NodeIndex, Vec<String>>,
 }
 
 /// Builds the deduplicated DAG of every variant.
@@ -66,7 +67,7 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
     for v in variants {
         let nodes = b.variant(ir, v)?;
         for s in &v.pipeline.stages {
-            let Planner::Summary(lower) = s.kind.spec().plan else {
+            let Planner::Summary(plan) = &s.kind.spec().plan else {
                 continue;
             };
             let at = match summaries.iter().position(|x| x.kind == s.kind) {
@@ -74,19 +75,27 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
                 None => {
                     summaries.push(Summary {
                         kind: s.kind,
-                        lower,
+                        plan,
                         fields: Vec::new(),
                         variants: Vec::new(),
                         inputs: Vec::new(),
-                        seen: HashSet::new(),
+                        input_variants: HashMap::new(),
                     });
                     summaries.len() - 1
                 }
             };
             let summary = &mut summaries[at];
-            for n in terminal(&b.graph, &nodes) {
-                if summary.seen.insert(n) {
+            let read = nodes
+                .iter()
+                .copied()
+                .filter(|n| summary.plan.reads.contains(&b.graph[*n].kind));
+            for n in read.chain(terminal(&b.graph, &nodes)) {
+                let listing = summary.input_variants.entry(n).or_insert_with(|| {
                     summary.inputs.push(n);
+                    Vec::new()
+                });
+                if listing.last() != Some(&v.name) {
+                    listing.push(v.name.clone());
                 }
             }
             summary.fields.push(&s.fields);
@@ -96,12 +105,22 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
     }
     summaries.sort_by_key(|s| s.kind);
     for s in summaries {
+        let inputs: Vec<SummaryNode> = s
+            .inputs
+            .iter()
+            .map(|n| SummaryNode {
+                id: b.graph[*n].id.clone(),
+                kind: b.graph[*n].kind,
+                variants: s.input_variants.get(n).cloned().unwrap_or_default(),
+            })
+            .collect();
         let input = SummaryInput {
             fields: &s.fields,
             experiment: &ir.experiment,
             variants: &s.variants,
+            inputs: &inputs,
         };
-        let lowered = (s.lower)(&input).map_err(|error| BuildError::Lower {
+        let lowered = (s.plan.lower)(&input).map_err(|error| BuildError::Lower {
             kind: s.kind.as_str(),
             variant: s.variants[0].clone(),
             error,

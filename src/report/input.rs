@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::artifact::JudgeInfo;
 use super::index::ScoreIndex;
 use super::metrics::MetricsLog;
+use super::run_stages::RunStage;
 
 /// Everything a report shows.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct ReportInput {
     pub groups: Vec<VariantGroup>,
     pub training: Vec<TrainingRun>,
     pub transcripts: Vec<Transcript>,
+    /// The stages the report was made from, listed at its end.
+    pub stages: Vec<RunStage>,
     pub options: ReportOptions,
 }
 
@@ -116,6 +119,7 @@ impl ReportInput {
             groups: Vec::new(),
             training: Vec::new(),
             transcripts: Vec::new(),
+            stages: Vec::new(),
             options: ReportOptions::default(),
         }
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod examples;
 pub mod figures;
 pub mod files;
+pub mod groups;
 pub mod index;
 pub mod input;
 pub mod labels;
@@ -21,6 +22,7 @@ pub mod output;
 pub mod page;
 pub mod plot;
 pub mod rubric;
+pub mod run_stages;
 pub mod stats;
 pub mod summarize;
 pub mod table;
@@ -33,6 +35,7 @@ pub use artifact::{
 pub use collect::Evaluations;
 pub use error::ReportError;
 pub use files::{read_scores, read_summary, write_scores, write_summary};
+pub use groups::infer_groups;
 pub use index::{Pick, RowLabel, ScoreIndex, Selection};
 pub use input::{
     GroupKind, GroupPoint, ReportInput, ReportOptions, TrainingRun, Transcript, TranscriptTurn,
@@ -43,6 +46,7 @@ pub use output::{
     BuiltReport, HTML_FILE, MARKDOWN_FILE, ReportFiles, TABLES_CSV_FILE, build_report, write_report,
 };
 pub use rubric::{Level, OVERALL, Rubric, Rubrics, rescale};
+pub use run_stages::RunStage;
 pub use stats::{Cell, Moments, Spread};
 pub use summarize::summarize;
 pub use table::{Table, format_cell};

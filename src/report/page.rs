@@ -39,6 +39,18 @@ struct Page<'a> {
     user_types: Vec<FigureView>,
     training: Vec<TrainingView>,
     examples: &'a [Example],
+    stages: Vec<StageView<'a>>,
+    scored: bool,
+}
+
+#[derive(Serialize)]
+struct StageView<'a> {
+    id: &'a str,
+    kind: &'a str,
+    key: &'a str,
+    files: usize,
+    bytes: u64,
+    counts: &'a [(String, String)],
 }
 
 #[derive(Serialize)]
@@ -245,6 +257,19 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
             })
             .collect(),
         examples: &content.examples,
+        stages: input
+            .stages
+            .iter()
+            .map(|s| StageView {
+                id: &s.id,
+                kind: &s.kind,
+                key: s.short_key(),
+                files: s.files,
+                bytes: s.bytes,
+                counts: &s.counts,
+            })
+            .collect(),
+        scored: !input.scores.rubrics().as_slice().is_empty(),
     }
 }
 

@@ -105,6 +105,51 @@ pub const CODES: &[ErrorCode] = &[
         "a JSON plan fails the plan checks (edited by hand: wrong key, cycle)",
     ),
     c(
+        "mascot::report::score_row",
+        "a `scores.jsonl` row is malformed or does not fit its rubric",
+    ),
+    c(
+        "mascot::report::rubric",
+        "an evaluation's rubric cannot be aggregated (no criteria, duplicate names, bad scale)",
+    ),
+    c(
+        "mascot::report::metrics_row",
+        "a training stage's `metrics.jsonl` line is malformed",
+    ),
+    c(
+        "mascot::report::transcript",
+        "an example transcript lacks its labels or turns",
+    ),
+    c(
+        "mascot::report::input",
+        "the report's inputs disagree (another judge or other rubrics)",
+    ),
+    c(
+        "mascot::report::io",
+        "a report file cannot be read or written",
+    ),
+    c("mascot::report::plot", "a plot could not be drawn (a bug)"),
+    c(
+        "mascot::report::template",
+        "a report template could not be rendered (a bug)",
+    ),
+    c(
+        "mascot::chat::variant",
+        "`mascot chat --variant` names no variant of the experiment",
+    ),
+    c(
+        "mascot::chat::no_group",
+        "the variant given to `mascot chat` generates no MASCOT conversations",
+    ),
+    c(
+        "mascot::chat::untrained",
+        "a trained stage the chat group needs (aligned speakers, director) is not in the store",
+    ),
+    c(
+        "mascot::chat::adapter",
+        "a training artifact the chat group needs holds no LoRA adapter",
+    ),
+    c(
         "mascot::exec::io",
         "the artifact store cannot be read or written",
     ),

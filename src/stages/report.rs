@@ -1,134 +1,171 @@
-//! `report`: a Markdown summary (`report.md`) of what the run produced: per input stage its
-//! kind, store key, counts from its summary and a few sample outputs. Deterministic: the same
-//! inputs give the same bytes (no timestamps).
+//! `report`: a thin adapter over the report library (`crate::report`). It reads every input
+//! the planner gives it: `evaluate` artifacts (`scores.jsonl`, `summary.json`), the training
+//! stages' `metrics.jsonl` (a stage without one has no curve), the conversations of
+//! `generate_conversations` (example transcripts); files each under the variants the plan
+//! says contain it; and writes `report.html`, `report.md`, `tables.csv`, `tables/*.csv` and
+//! `plots/*.png|svg`. Deterministic: the same inputs give the same bytes.
 
-use std::fmt::Write;
+use std::path::Path;
 
+use crate::dialogue::ConversationRow;
+use crate::report::{
+    Evaluations, JudgeInfo, METRICS_FILE, MetricsLog, ReportInput, RowLabel, Rubrics, RunStage,
+    ScoreIndex, TrainingRun, Transcript, TranscriptTurn, infer_groups, write_report,
+};
 use crate::spec::StageKind;
-use crate::spec::stages::load_dataset::RECORDS;
-use crate::spec::stages::report::{REPORT, ReportParams};
-use crate::spec::stages::sample_candidates::CANDIDATES;
-use crate::spec::stages::simulated_users::USERS;
+use crate::spec::stages::generate_conversations::CONVERSATIONS;
+use crate::spec::stages::report::{REPORT_HTML, ReportParams};
 use crate::stages::context::{InputArtifact, StageContext};
 use crate::stages::output::StageOutput;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `report` stages only).
-pub const VERSION: u32 = 1;
-
-/// Sample outputs shown per stage.
-const SAMPLES: usize = 3;
-/// Longest sample text shown.
-const SAMPLE_CHARS: usize = 240;
+pub const VERSION: u32 = 2;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: ReportParams = ctx.params()?;
-    ctx.progress.set_total(ctx.inputs.len() as u64);
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", params.title);
-    if !params.variants.is_empty() {
-        let _ = writeln!(md, "Variants: {}\n", params.variants.join(", "));
-    }
-    let _ = writeln!(md, "| stage | kind | store key | files | bytes |");
-    let _ = writeln!(md, "|---|---|---|---|---|");
+    ctx.progress.set_total(ctx.inputs.len() as u64 + 1);
+    let mut evaluations = Evaluations::new();
+    let mut training = Vec::new();
+    let mut transcripts = Vec::new();
+    let mut stages = Vec::new();
     for input in &ctx.inputs {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | `{}` | {} | {} |",
-            input.id,
-            input.kind.as_str(),
-            &input.key[..input.key.len().min(16)],
-            input.files,
-            input.bytes
-        );
-    }
-    for input in &ctx.inputs {
-        let _ = writeln!(md, "\n## `{}` ({})\n", input.id, input.kind.as_str());
-        let _ = writeln!(md, "Store key: `{}`\n", input.key);
-        write_counts(&mut md, &input.summary);
-        write_samples(&mut md, input)?;
+        let variants = variants_of(&params, input);
+        match input.kind {
+            StageKind::Evaluate => {
+                let labels: Vec<RowLabel> = variants.iter().map(RowLabel::variant).collect();
+                evaluations.add_dir(&input.dir, &labels)?;
+            }
+            StageKind::GenerateConversations => {
+                transcripts.extend(read_transcripts(&input.dir, &variants)?);
+            }
+            kind => {
+                if let Some(what) = trains(kind) {
+                    let path = input.dir.join(METRICS_FILE);
+                    if path.is_file() {
+                        training.push(TrainingRun {
+                            id: input.id.clone(),
+                            label: format!("{}: {what} ({})", kind.as_str(), variants.join(", ")),
+                            log: MetricsLog::read(&path)?,
+                        });
+                    } else {
+                        ctx.progress
+                            .log(&format!("`{}` has no {METRICS_FILE}: no curve", input.id));
+                    }
+                }
+            }
+        }
+        stages.push(RunStage {
+            id: input.id.clone(),
+            kind: input.kind.as_str().to_string(),
+            key: input.key.clone(),
+            files: input.files,
+            bytes: input.bytes,
+            counts: RunStage::counts_of(&input.summary),
+        });
         ctx.progress.inc(1);
     }
-    std::fs::write(ctx.out_dir.join(REPORT), &md)
-        .map_err(|e| miette::miette!("cannot write {REPORT}: {e}"))?;
+    let evaluated = evaluations.rows();
+    let (scores, judge) = match evaluations.finish() {
+        Some(found) => found,
+        None => (
+            ScoreIndex::new(Rubrics::new(Vec::new())?),
+            JudgeInfo {
+                backend: "none".into(),
+                model: None,
+            },
+        ),
+    };
+    let mut input = ReportInput::new(params.title.clone(), judge, scores);
+    input.variants = params.variants.clone();
+    input.groups = infer_groups(&params.variants);
+    input.training = training;
+    input.transcripts = transcripts;
+    input.stages = stages;
+    let files = write_report(ctx.out_dir, &input)?;
+    ctx.progress.inc(1);
+    let systems: Vec<String> = input
+        .variant_order()
+        .iter()
+        .flat_map(|v| input.scores.systems(v))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     Ok(StageOutput {
-        summary: serde_json::json!({ "stages": ctx.inputs.len(), "bytes": md.len() }),
+        summary: serde_json::json!({
+            "html": REPORT_HTML,
+            "variants": input.variant_order(),
+            "systems": systems,
+            "score_rows": evaluated,
+            "judge": input.judge.label(),
+            "heuristic_judge": input.judge.is_heuristic(),
+            "training_runs": input.training.len(),
+            "transcripts": input.transcripts.len(),
+            "tables": files.tables,
+            "plots": files.plots,
+            "files": files.files.len(),
+        }),
     })
 }
 
-/// The scalar fields of a stage summary, as a list.
-fn write_counts(md: &mut String, summary: &serde_json::Value) {
-    let Some(map) = summary.as_object() else {
-        return;
-    };
-    for (k, v) in map {
-        let shown = match v {
-            serde_json::Value::Object(_) => v.to_string(),
-            serde_json::Value::Array(a) if a.len() <= 16 => v.to_string(),
-            serde_json::Value::Array(a) => format!("[{} items]", a.len()),
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let _ = writeln!(md, "- {k}: {shown}");
+/// The variants the plan files an input under; an input the parameters do not list (a plan
+/// compiled before they did) goes under the variant its id starts with.
+fn variants_of(params: &ReportParams, input: &InputArtifact) -> Vec<String> {
+    match params.inputs.get(&input.id) {
+        Some(v) if !v.is_empty() => v.clone(),
+        _ => vec![
+            input
+                .id
+                .split('/')
+                .next()
+                .unwrap_or(input.id.as_str())
+                .to_string(),
+        ],
     }
-    md.push('\n');
 }
 
-fn write_samples(md: &mut String, input: &InputArtifact) -> miette::Result<()> {
-    match input.kind {
-        StageKind::LoadDataset => {
-            let rows: Vec<serde_json::Value> = read_jsonl(&input.dir.join(RECORDS))?;
-            let _ = writeln!(md, "Sample contexts:\n");
-            for r in rows.iter().take(SAMPLES) {
-                let _ = writeln!(
-                    md,
-                    "- `{}`: {}",
-                    r["id"].as_str().unwrap_or_default(),
-                    clip(r["context"].as_str().unwrap_or_default())
-                );
-            }
-        }
-        StageKind::SampleCandidates => {
-            let rows: Vec<serde_json::Value> = read_jsonl(&input.dir.join(CANDIDATES))?;
-            let _ = writeln!(md, "Sample candidates:\n");
-            for r in rows.iter().take(SAMPLES) {
-                let _ = writeln!(
-                    md,
-                    "- `{}` / {} / k={}: {}",
-                    r["context_id"].as_str().unwrap_or_default(),
-                    r["persona"].as_str().unwrap_or_default(),
-                    r["k"],
-                    clip(r["response"].as_str().unwrap_or_default())
-                );
-            }
-        }
-        StageKind::SimulatedUsers => {
-            let bytes = std::fs::read(input.dir.join(USERS))
-                .map_err(|e| miette::miette!("cannot read {USERS} of `{}`: {e}", input.id))?;
-            let users: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| miette::miette!("invalid {USERS} of `{}`: {e}", input.id))?;
-            let _ = writeln!(md, "Users:\n");
-            for u in users.iter().take(SAMPLES) {
-                let _ = writeln!(
-                    md,
-                    "- {} ({}): {}",
-                    u["code"].as_str().unwrap_or_default(),
-                    u["name"].as_str().unwrap_or_default(),
-                    clip(u["description"].as_str().unwrap_or_default())
-                );
-            }
-        }
-        _ => {}
+/// What a training kind trains, as the report labels its curves.
+fn trains(kind: StageKind) -> Option<&'static str> {
+    match kind {
+        StageKind::TrainSft => Some("speakers, supervised fine-tuning"),
+        StageKind::TrainRewardModel => Some("persona reward model, Bradley-Terry"),
+        StageKind::AlignPersonas => Some("speakers, GRPO (phase 1)"),
+        StageKind::OptimizeDirector => Some("director, GRPO (phase 2)"),
+        _ => None,
     }
-    Ok(())
 }
 
-fn clip(s: &str) -> String {
-    let one_line = s.replace('\n', " / ");
-    if one_line.chars().count() > SAMPLE_CHARS {
-        let cut: String = one_line.chars().take(SAMPLE_CHARS).collect();
-        format!("{cut}...")
-    } else {
-        one_line
+/// The evaluation conversations (rollout 0) of a `generate_conversations` artifact, once per
+/// variant: each speaker turn, then the simulated user's reply when there is one.
+fn read_transcripts(dir: &Path, variants: &[String]) -> miette::Result<Vec<Transcript>> {
+    let rows: Vec<ConversationRow> = read_jsonl(&dir.join(CONVERSATIONS))?;
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| r.rollout == 0) {
+        let mut turns = Vec::with_capacity(row.turns.len() * 2);
+        for t in &row.turns {
+            turns.push(TranscriptTurn {
+                speaker: t.speaker.clone(),
+                text: t.response.clone(),
+            });
+            if let Some(reply) = &t.user_reply {
+                turns.push(TranscriptTurn {
+                    speaker: "User".into(),
+                    text: reply.text.clone(),
+                });
+            }
+        }
+        for variant in variants {
+            out.push(Transcript {
+                variant: variant.clone(),
+                seed: 0,
+                system: row.system.clone(),
+                subset: row.subset.clone(),
+                context_id: row.context_id.clone(),
+                context: row.opening.user_message.clone(),
+                user_type: row.user_type.clone(),
+                turns: turns.clone(),
+            });
+        }
     }
+    Ok(out)
 }

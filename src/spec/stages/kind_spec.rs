@@ -2,6 +2,7 @@
 //! its `SPEC`.
 
 use crate::spec::field::FieldSpec;
+use crate::spec::stages::kind::StageKind;
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, PipelineView, Problem};
 
@@ -23,8 +24,26 @@ pub enum Planner {
     /// Nodes of one variant, wired to the nodes earlier stages of that variant made.
     PerVariant(fn(&Fields, &PipelineView, &mut dyn Graph) -> Result<(), LowerError>),
     /// One node for the whole plan that reads the final nodes of every variant listing the
-    /// stage; the function gives its parameters.
-    Summary(fn(&SummaryInput) -> Result<serde_json::Value, LowerError>),
+    /// stage, and every node of the kinds it names.
+    Summary(SummaryPlan),
+}
+
+/// How a summary stage is planned.
+pub struct SummaryPlan {
+    /// Its parameters.
+    pub lower: fn(&SummaryInput) -> Result<serde_json::Value, LowerError>,
+    /// Kinds whose nodes it reads in every variant listing it, besides the final nodes
+    /// (a report reads the training logs and conversations that evaluations consume).
+    pub reads: &'static [StageKind],
+}
+
+/// An upstream node of a summary stage: its id and the variants (among those listing the
+/// stage) that contain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryNode {
+    pub id: String,
+    pub kind: StageKind,
+    pub variants: Vec<String>,
 }
 
 /// What a summary stage is lowered from.
@@ -35,4 +54,6 @@ pub struct SummaryInput<'a> {
     pub experiment: &'a str,
     /// The variants that list the stage, in order.
     pub variants: &'a [String],
+    /// Its upstream nodes, in input order.
+    pub inputs: &'a [SummaryNode],
 }

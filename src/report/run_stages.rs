@@ -1,0 +1,76 @@
+//! The stages a report was made from, listed at its end: each input stage's id, kind, store
+//! key, file count and size, and the scalar counts of its summary. It is also the whole
+//! report of a run that has no evaluation yet.
+
+use serde::{Deserialize, Serialize};
+
+/// One input stage of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStage {
+    /// `MASCOT/evaluate/mascot/positive`.
+    pub id: String,
+    /// `evaluate`.
+    pub kind: String,
+    /// The artifact's store key (shown cut to 16 characters).
+    pub key: String,
+    pub files: usize,
+    pub bytes: u64,
+    /// `(name, value)` of each field of the stage's summary, values as text.
+    pub counts: Vec<(String, String)>,
+}
+
+/// Longest summary value shown, in characters (longer ones end with `...`).
+const MAX_VALUE_CHARS: usize = 160;
+
+impl RunStage {
+    /// The counts of a stage summary (a JSON object): strings as they are, arrays of more
+    /// than 16 items as `[n items]`, everything else as JSON, each cut to 160 characters.
+    pub fn counts_of(summary: &serde_json::Value) -> Vec<(String, String)> {
+        let Some(map) = summary.as_object() else {
+            return Vec::new();
+        };
+        map.iter()
+            .map(|(k, v)| {
+                let shown = match v {
+                    serde_json::Value::Array(a) if a.len() > 16 => format!("[{} items]", a.len()),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), clip(&shown))
+            })
+            .collect()
+    }
+
+    /// The key as shown.
+    pub fn short_key(&self) -> &str {
+        self.key.get(..16).unwrap_or(&self.key)
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_VALUE_CHARS {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(MAX_VALUE_CHARS).collect();
+    format!("{cut}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_show_scalars_and_summarise_long_arrays() {
+        let long: Vec<u32> = (0..20).collect();
+        let counts = RunStage::counts_of(&serde_json::json!({
+            "records": 12, "name": "ed", "few": [1, 2], "many": long, "text": "x".repeat(200)
+        }));
+        let get = |k: &str| counts.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("records"), Some("12"));
+        assert_eq!(get("name"), Some("ed"));
+        assert_eq!(get("few"), Some("[1,2]"));
+        assert_eq!(get("many"), Some("[20 items]"));
+        assert_eq!(get("text").map(|t| t.chars().count()), Some(163));
+        assert!(RunStage::counts_of(&serde_json::json!(3)).is_empty());
+    }
+}
