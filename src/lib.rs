@@ -10,7 +10,7 @@
 //! | run      | [`exec`]        | plan + store          | artifacts, run record     |
 //!
 //! [`model`] is the model runtime (burn) every model stage runs on; [`data`] reads the
-//! datasets; [`stages`] holds the executable stage kinds.
+//! datasets; [`train`] holds the trainers (GRPO); [`stages`] holds the executable stage kinds.
 
 pub mod cli;
 pub mod data;
@@ -19,3 +19,4 @@ pub mod lang;
 pub mod model;
 pub mod plan;
 pub mod stages;
+pub mod train;

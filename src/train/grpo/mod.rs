@@ -1,0 +1,24 @@
+//! GRPO (equation 5): group-relative advantages, the clipped-ratio objective with a k3 KL
+//! to a frozen reference, rollouts from a LoRA policy, the update loop with checkpoints and
+//! TRL-named metrics, and the paper's reward pieces.
+
+pub mod advantages;
+pub mod config;
+pub mod error;
+pub mod format_reward;
+pub mod host;
+pub mod objective;
+pub mod prompt;
+pub mod reward;
+pub mod rollout;
+pub mod scoring;
+pub mod update;
+
+pub use advantages::{Advantages, group_advantages, total_rewards};
+pub use config::{GrpoConfig, LossType, ScaleRewards};
+pub use error::GrpoError;
+pub use format_reward::FormatReward;
+pub use objective::{LossSettings, Normaliser, TokenLossInputs, TokenStats, policy_loss};
+pub use prompt::PolicyPrompt;
+pub use reward::{RewardFn, ScoreRequest, WeightedReward};
+pub use rollout::{ChatRollouts, Rollout, RolloutSource};

@@ -1,0 +1,127 @@
+//! Rollouts: what the trainer learns from. A [`RolloutSource`] turns a batch of prompts into
+//! G scored rollouts per prompt with the current policy; [`ChatRollouts`] is persona
+//! alignment's (one sampled reply per rollout, scored by [`WeightedReward`] terms). The
+//! director trainer supplies its own source: a whole episode per rollout with an action mask
+//! that keeps only the director's directive tokens.
+
+use super::error::GrpoError;
+use super::prompt::PolicyPrompt;
+use super::reward::{ScoreRequest, WeightedReward, score_terms};
+use crate::model::{LoadedModel, SamplingConfig};
+
+/// One sampled sequence and its rewards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    /// Context tokens (never trained on).
+    pub prompt_ids: Vec<u32>,
+    /// The tokens after the prompt, including a stop token when one ended generation.
+    pub completion_ids: Vec<u32>,
+    /// Which completion tokens are the policy's actions (`None`: all of them). A
+    /// multi-turn rollout marks the tokens other models wrote as `false`.
+    pub action_mask: Option<Vec<bool>>,
+    /// Whether generation was cut by `max_tokens` (no stop token).
+    pub truncated: bool,
+    /// One score per reward term, NaN where the term gave none.
+    pub rewards: Vec<f64>,
+}
+
+impl Rollout {
+    /// Number of completion tokens that count as actions.
+    pub fn action_tokens(&self) -> usize {
+        match &self.action_mask {
+            Some(m) => m.iter().filter(|a| **a).count(),
+            None => self.completion_ids.len(),
+        }
+    }
+}
+
+/// What produces rollouts for the trainer.
+pub trait RolloutSource {
+    /// The prompt rows this source reads.
+    type Prompt;
+
+    /// Names and weights of the reward terms, in the order of [`Rollout::rewards`].
+    fn reward_terms(&self) -> Vec<(String, f64)>;
+
+    /// `group` rollouts per prompt, prompt by prompt (rollouts `i * group..(i + 1) * group`
+    /// belong to `prompts[i]`), sampled from `policy` (an inference copy of the current
+    /// policy) with `sampling` (its seed is the step's).
+    fn rollouts(
+        &mut self,
+        policy: &LoadedModel,
+        prompts: &[Self::Prompt],
+        group: usize,
+        sampling: &SamplingConfig,
+    ) -> Result<Vec<Rollout>, GrpoError>;
+}
+
+/// Persona alignment's rollouts: each prompt rendered with the policy's chat template,
+/// repeated G times, sampled in one batch, and scored by each reward term.
+#[derive(Debug)]
+pub struct ChatRollouts {
+    pub terms: Vec<WeightedReward>,
+}
+
+impl RolloutSource for ChatRollouts {
+    type Prompt = PolicyPrompt;
+
+    fn reward_terms(&self) -> Vec<(String, f64)> {
+        self.terms
+            .iter()
+            .map(|t| (t.reward.name().to_string(), t.weight))
+            .collect()
+    }
+
+    fn rollouts(
+        &mut self,
+        policy: &LoadedModel,
+        prompts: &[PolicyPrompt],
+        group: usize,
+        sampling: &SamplingConfig,
+    ) -> Result<Vec<Rollout>, GrpoError> {
+        let mut ids = Vec::with_capacity(prompts.len() * group);
+        let mut owners = Vec::with_capacity(prompts.len() * group);
+        for prompt in prompts {
+            let encoded = policy.encode_chat(&prompt.messages).map_err(|e| {
+                GrpoError::input(
+                    format!("prompt `{}` (persona `{}`): {e}", prompt.id, prompt.persona),
+                    "check the persona prompt and context of this row",
+                )
+            })?;
+            for _ in 0..group {
+                ids.push(encoded.clone());
+                owners.push(prompt);
+            }
+        }
+        let generations = policy.generate_ids(&ids, sampling)?;
+        let stop_ids = &policy.tokenizer.stop_ids;
+        let truncated: Vec<bool> = generations
+            .iter()
+            .map(|g| g.output_ids.last().is_none_or(|t| !stop_ids.contains(t)))
+            .collect();
+        let requests: Vec<ScoreRequest<'_>> = generations
+            .iter()
+            .zip(&owners)
+            .zip(&truncated)
+            .map(|((g, prompt), &truncated)| ScoreRequest {
+                prompt,
+                completion: &g.text,
+                completion_ids: &g.output_ids,
+                truncated,
+            })
+            .collect();
+        let scores = score_terms(&mut self.terms, &requests)?;
+        Ok(generations
+            .into_iter()
+            .zip(truncated)
+            .enumerate()
+            .map(|(i, (g, truncated))| Rollout {
+                prompt_ids: g.prompt_ids,
+                completion_ids: g.output_ids,
+                action_mask: None,
+                truncated,
+                rewards: scores.iter().map(|term| term[i]).collect(),
+            })
+            .collect())
+    }
+}

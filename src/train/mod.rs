@@ -1,0 +1,3 @@
+//! Trainers: GRPO (persona alignment, director optimisation).
+
+pub mod grpo;
