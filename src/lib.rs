@@ -10,7 +10,8 @@
 //! | run      | [`exec`]        | plan + store          | artifacts, run record     |
 //!
 //! [`model`] is the model runtime (burn) every model stage runs on; [`data`] reads the
-//! datasets; [`train`] holds the trainers (GRPO); [`stages`] holds the executable stage kinds.
+//! datasets; [`train`] holds the trainers (reward model, SFT) and their shared pieces;
+//! [`stages`] holds the executable stage kinds.
 
 pub mod cli;
 pub mod data;
