@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::GrpoError;
+use crate::train::optimizer::OptimizerConfig;
+use crate::train::schedule::LrSchedule;
 
 /// How per-token losses become one number (TRL's `loss_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -70,6 +72,9 @@ pub struct GrpoConfig {
     pub beta: f64,
     /// AdamW learning rate. Default 1e-5.
     pub lr: f64,
+    /// Learning-rate schedule. Default `linear_decay` (transformers' and TRL's `linear`
+    /// with no warmup).
+    pub schedule: LrSchedule,
     /// AdamW weight decay. Default 0 (transformers' default).
     pub weight_decay: f64,
     /// Gradient-norm clipping threshold; `None` disables it. Default 1.0 (transformers).
@@ -92,8 +97,14 @@ pub struct GrpoConfig {
     pub mask_truncated: bool,
     /// Seed of sampling, prompt order and adapter initialisation. Default 0.
     pub seed: u64,
-    /// Write a checkpoint every this many steps (0: only at the end). Default 50.
+    /// Write a checkpoint every this many optimizer steps (at the end of the generation
+    /// batch that reaches the multiple; 0: only when stopped). Default 50.
     pub checkpoint_every: usize,
+    /// Checkpoints kept on disk. Default 2.
+    pub keep_checkpoints: usize,
+    /// Completions per forward/backward pass of the update (gradients are accumulated;
+    /// the loss is the same); `None` does the whole batch at once. Default none.
+    pub micro_batch: Option<usize>,
     /// Completion tokens whose logits are computed at once when scoring (bounds the
     /// `[tokens, vocab]` logits tensor). Default 1024.
     pub logprob_chunk_tokens: usize,
@@ -110,6 +121,7 @@ impl Default for GrpoConfig {
             clip_high: None,
             beta: 0.04,
             lr: 1e-5,
+            schedule: LrSchedule::LinearDecay,
             weight_decay: 0.0,
             max_grad_norm: Some(1.0),
             max_tokens: 512,
@@ -121,6 +133,8 @@ impl Default for GrpoConfig {
             mask_truncated: false,
             seed: 0,
             checkpoint_every: 50,
+            keep_checkpoints: 2,
+            micro_batch: None,
             logprob_chunk_tokens: 1024,
         }
     }
@@ -130,6 +144,17 @@ impl GrpoConfig {
     /// The upper clip epsilon (`clip_high`, else `clip`).
     pub fn eps_high(&self) -> f64 {
         self.clip_high.unwrap_or(self.clip)
+    }
+
+    /// The optimizer settings (AdamW's betas and epsilon at transformers' defaults).
+    pub fn optimizer(&self) -> OptimizerConfig {
+        OptimizerConfig {
+            lr: self.lr,
+            schedule: self.schedule,
+            weight_decay: self.weight_decay as f32,
+            max_grad_norm: self.max_grad_norm,
+            ..OptimizerConfig::default()
+        }
     }
 
     /// Checks every setting; the error names the field.
@@ -151,6 +176,13 @@ impl GrpoConfig {
         positive_int("max_tokens", self.max_tokens, 1)?;
         positive_int("iterations", self.iterations, 1)?;
         positive_int("logprob_chunk_tokens", self.logprob_chunk_tokens, 1)?;
+        if self.micro_batch == Some(0) {
+            return Err(GrpoError::config(
+                "micro_batch",
+                "0 completions",
+                "leave `micro_batch` unset or give a positive number",
+            ));
+        }
         if self.max_steps == Some(0) {
             return Err(GrpoError::config(
                 "max_steps",

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::model::ModelError;
+use crate::train::error::TrainError;
 
 /// Anything that can stop a GRPO run.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -27,13 +28,6 @@ pub enum GrpoError {
     )]
     Reward { term: String, reason: String },
 
-    #[error("checkpoint `{path}`: {reason}")]
-    #[diagnostic(
-        code(grpo::checkpoint),
-        help("delete the checkpoint folder to start the run from scratch")
-    )]
-    Checkpoint { path: PathBuf, reason: String },
-
     #[error("cannot write `{path}`: {source}")]
     #[diagnostic(code(grpo::io), help("check that the output folder is writable"))]
     Io {
@@ -45,6 +39,10 @@ pub enum GrpoError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Model(#[from] ModelError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Train(#[from] TrainError),
 }
 
 impl GrpoError {

@@ -7,11 +7,13 @@ pub mod config;
 pub mod error;
 pub mod format_reward;
 pub mod host;
+pub mod metrics;
 pub mod objective;
 pub mod prompt;
 pub mod reward;
 pub mod rollout;
 pub mod scoring;
+pub mod trainer;
 pub mod update;
 
 pub use advantages::{Advantages, group_advantages, total_rewards};
@@ -22,3 +24,4 @@ pub use objective::{LossSettings, Normaliser, TokenLossInputs, TokenStats, polic
 pub use prompt::PolicyPrompt;
 pub use reward::{RewardFn, ScoreRequest, WeightedReward};
 pub use rollout::{ChatRollouts, Rollout, RolloutSource};
+pub use trainer::{ADAPTER_DIR, GrpoOutcome, GrpoRun, total_steps, train_grpo};

@@ -214,3 +214,26 @@ pub fn score_packed(
     }
     Ok(ScoredCompletions { logp, entropy })
 }
+
+/// Log-probabilities of each completion's tokens under `decoder` (no gradient), scored
+/// `micro_batch` pairs at a time, one vector per pair.
+pub fn score_rows(
+    decoder: &Decoder,
+    pairs: &[(&[u32], &[u32])],
+    temperature: f32,
+    chunk_tokens: usize,
+    micro_batch: usize,
+    device: &Device,
+) -> Result<Vec<Vec<f32>>, GrpoError> {
+    let vocab = decoder.embed_tokens.weight.lazy_shape().dims::<2>()[0];
+    let mut rows = Vec::with_capacity(pairs.len());
+    for micro in pairs.chunks(micro_batch.max(1)) {
+        let packed = PackedBatch::new(micro, vocab)?;
+        let scored = score_packed(decoder, &packed, temperature, chunk_tokens, false, device)?;
+        let cw = packed.completion_width;
+        for (b, (_, completion)) in micro.iter().enumerate() {
+            rows.push(scored.logp[b * cw..b * cw + completion.len()].to_vec());
+        }
+    }
+    Ok(rows)
+}

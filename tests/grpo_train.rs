@@ -1,0 +1,339 @@
+//! The GRPO loop on the tiny model: it raises a verifiable reward (the share of odd byte
+//! ids in the completion) within a fixed number of steps; only the LoRA factors change;
+//! a run stopped at a checkpoint and resumed ends with the same adapter as an uninterrupted
+//! run; an action mask that marks no token as an action leaves the adapters untouched.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
+use mascot::model::{ChatMessage, LoadedModel, LoraSpec, SamplingConfig, TinyConfig};
+use mascot::train::TrainError;
+use mascot::train::grpo::{
+    ChatRollouts, GrpoConfig, GrpoError, GrpoRun, PolicyPrompt, RewardFn, Rollout, RolloutSource,
+    ScoreRequest, WeightedReward, train_grpo,
+};
+use mascot::train::metrics::read_metrics;
+use mascot::train::params::trainable_params;
+use mascot::train::{Control, NoProgress, ProgressEvent};
+
+fn tiny() -> TinyConfig {
+    TinyConfig {
+        arch: "llama".into(),
+        layers: 2,
+        hidden: 32,
+        intermediate: 64,
+        heads: 4,
+        kv_heads: 2,
+        vocab: 260,
+        max_seq_len: 128,
+        seed: 11,
+    }
+}
+
+fn policy() -> LoadedModel {
+    let lora = LoraSpec {
+        r: 8,
+        alpha: 16.0,
+        dropout: 0.0,
+        targets: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "up_proj",
+            "down_proj",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    LoadedModel::tiny(&tiny(), Device::flex().autodiff())
+        .unwrap()
+        .with_new_lora(&lora, 7)
+        .unwrap()
+}
+
+fn prompts() -> Vec<PolicyPrompt> {
+    [
+        "I lost my keys.",
+        "We won the game!",
+        "The meeting ran late.",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, text)| PolicyPrompt {
+        id: format!("c{i}"),
+        persona: "anchor".into(),
+        messages: vec![
+            ChatMessage::new("system", "You are The Anchor."),
+            ChatMessage::new("user", *text),
+        ],
+    })
+    .collect()
+}
+
+/// The verifiable reward: the share of completion tokens with an odd id.
+struct OddShare;
+
+impl RewardFn for OddShare {
+    fn name(&self) -> &str {
+        "odd_share"
+    }
+    fn score(&mut self, batch: &[ScoreRequest<'_>]) -> Result<Vec<Option<f64>>, GrpoError> {
+        Ok(batch
+            .iter()
+            .map(|r| {
+                let ids = r.completion_ids;
+                let odd = ids.iter().filter(|&&t| t % 2 == 1).count();
+                Some(odd as f64 / ids.len().max(1) as f64)
+            })
+            .collect())
+    }
+}
+
+fn rollouts() -> ChatRollouts {
+    ChatRollouts {
+        terms: vec![WeightedReward {
+            weight: 1.0,
+            reward: Box::new(OddShare),
+        }],
+    }
+}
+
+fn config(steps: usize) -> GrpoConfig {
+    GrpoConfig {
+        group: 8,
+        batch: 3,
+        epochs: steps,
+        lr: 2e-2,
+        beta: 0.04,
+        max_tokens: 12,
+        checkpoint_every: 2,
+        seed: 5,
+        ..GrpoConfig::default()
+    }
+}
+
+/// Every parameter's bits by module path, and the paths of the trainable ones.
+fn weights(model: &LoadedModel) -> (BTreeMap<String, Vec<u32>>, Vec<String>) {
+    #[derive(Default)]
+    struct Collect(Vec<String>, BTreeMap<String, Vec<u32>>);
+    impl ModuleVisitor for Collect {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.0.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.0.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let bits = param
+                .base()
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .unwrap()
+                .into_iter()
+                .map(f32::to_bits)
+                .collect();
+            self.1.insert(self.0.join("."), bits);
+        }
+    }
+    let mut c = Collect::default();
+    model.decoder.visit(&mut c);
+    let trainable = trainable_params(&model.decoder)
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    (c.1, trainable)
+}
+
+fn mean_reward(dir: &Path, steps: std::ops::Range<usize>) -> f64 {
+    let metrics = read_metrics(&dir.join("metrics.jsonl")).unwrap();
+    let n = steps.len() as f64;
+    steps
+        .map(|s| metrics[s]["reward"].as_f64().unwrap())
+        .sum::<f64>()
+        / n
+}
+
+#[test]
+fn grpo_raises_the_reward_and_changes_only_the_adapters() {
+    let out = tempfile::tempdir().unwrap();
+    let start = policy();
+    let (before, trainable) = weights(&start);
+    // The trainable parameters are exactly the LoRA factors: 2 per target per layer.
+    assert_eq!(trainable.len(), 2 * 6 * 2, "{trainable:?}");
+    let outcome = train_grpo(
+        start,
+        &mut rollouts(),
+        &prompts(),
+        &config(16),
+        GrpoRun {
+            output_dir: out.path(),
+            checkpoint_dir: None,
+        },
+        &mut NoProgress,
+    )
+    .unwrap();
+    assert_eq!(outcome.total_steps, 16);
+    let (after, _) = weights(&outcome.policy);
+    assert_eq!(before.len(), after.len());
+    for (path, bits) in &before {
+        if trainable.contains(path) {
+            assert_ne!(bits, &after[path], "adapter `{path}` did not train");
+        } else {
+            assert!(bits == &after[path], "base weight `{path}` changed");
+        }
+    }
+
+    let first = mean_reward(out.path(), 0..4);
+    let last = mean_reward(out.path(), 12..16);
+    assert!(
+        last > first + 0.15,
+        "mean reward did not rise: first 4 steps {first:.3}, last 4 {last:.3}"
+    );
+    // Every TRL-named metric is present on every line.
+    let metrics = read_metrics(&out.path().join("metrics.jsonl")).unwrap();
+    for key in [
+        "reward",
+        "reward_std",
+        "rewards/odd_share/mean",
+        "rewards/odd_share/std",
+        "frac_reward_zero_std",
+        "kl",
+        "entropy",
+        "clip_ratio/low_mean",
+        "clip_ratio/high_mean",
+        "clip_ratio/region_mean",
+        "completions/mean_length",
+        "completions/clipped_ratio",
+        "loss",
+        "grad_norm",
+        "learning_rate",
+        "step_time",
+    ] {
+        assert!(metrics[15].get(key).is_some(), "missing {key}");
+    }
+    assert!(metrics[15]["kl"].as_f64().unwrap() > 0.0);
+    // The adapter is saved in PEFT's format and loads onto a fresh base.
+    let adapter = out.path().join("adapter");
+    assert!(adapter.join("adapter_config.json").is_file());
+    let reloaded = LoadedModel::tiny(&tiny(), Device::flex())
+        .unwrap()
+        .with_adapter(&adapter)
+        .unwrap();
+    let prompt = reloaded.encode_chat(&prompts()[0].messages).unwrap();
+    let trained_policy = LoadedModel {
+        decoder: outcome.policy.decoder.valid(),
+        device: Device::flex(),
+        ..outcome.policy
+    };
+    let greedy = SamplingConfig::greedy(8);
+    assert_eq!(
+        reloaded.generate_ids(std::slice::from_ref(&prompt), &greedy).unwrap(),
+        trained_policy.generate_ids(&[prompt], &greedy).unwrap()
+    );
+}
+
+fn resumable_run(dir: &Path, stop_at: Option<usize>) -> Result<Vec<u8>, GrpoError> {
+    let mut stopper = |e: &ProgressEvent<'_>| match e {
+        ProgressEvent::Step { metrics, .. } if Some(metrics.step) == stop_at => Control::Stop,
+        _ => Control::Continue,
+    };
+    let cfg = GrpoConfig {
+        iterations: 2,
+        micro_batch: Some(10),
+        ..config(3)
+    };
+    let outcome = train_grpo(
+        policy(),
+        &mut rollouts(),
+        &prompts(),
+        &cfg,
+        GrpoRun {
+            output_dir: &dir.join("out"),
+            checkpoint_dir: Some(&dir.join("ckpt")),
+        },
+        &mut stopper,
+    )?;
+    Ok(std::fs::read(outcome.adapter_dir.join("adapter_model.safetensors")).unwrap())
+}
+
+#[test]
+fn a_stopped_run_resumes_to_the_same_adapter() {
+    let straight = tempfile::tempdir().unwrap();
+    let full = resumable_run(straight.path(), None).unwrap();
+    let stopped = tempfile::tempdir().unwrap();
+    // 3 generation batches of 2 updates each; a stop asked at step 3 takes effect at the
+    // end of the batch (step 4), where the checkpoint is written.
+    let err = resumable_run(stopped.path(), Some(3)).unwrap_err();
+    assert!(
+        matches!(err, GrpoError::Train(TrainError::Stopped { step: 4, .. })),
+        "{err}"
+    );
+    let resumed = resumable_run(stopped.path(), None).unwrap();
+    assert_eq!(full, resumed, "the resumed adapter differs");
+    let a = read_metrics(&straight.path().join("out/metrics.jsonl")).unwrap();
+    let b = read_metrics(&stopped.path().join("out/metrics.jsonl")).unwrap();
+    assert_eq!(a.len(), 6);
+    assert_eq!(b.len(), 6);
+    for (x, y) in a.iter().zip(&b) {
+        for key in [
+            "reward",
+            "loss",
+            "grad_norm",
+            "kl",
+            "clip_ratio/region_mean",
+        ] {
+            assert_eq!(x[key], y[key], "{key} at step {}", x["step"]);
+        }
+    }
+}
+
+/// Rollouts whose action mask marks no completion token: nothing is trained.
+struct NoActions(ChatRollouts);
+
+impl RolloutSource for NoActions {
+    type Prompt = PolicyPrompt;
+    fn reward_terms(&self) -> Vec<(String, f64)> {
+        self.0.reward_terms()
+    }
+    fn rollouts(
+        &mut self,
+        policy: &LoadedModel,
+        prompts: &[PolicyPrompt],
+        group: usize,
+        sampling: &SamplingConfig,
+    ) -> Result<Vec<Rollout>, GrpoError> {
+        let mut rollouts = self.0.rollouts(policy, prompts, group, sampling)?;
+        for r in &mut rollouts {
+            r.action_mask = Some(vec![false; r.completion_ids.len()]);
+        }
+        Ok(rollouts)
+    }
+}
+
+#[test]
+fn tokens_outside_the_action_mask_are_not_trained() {
+    let out = tempfile::tempdir().unwrap();
+    let start = policy();
+    let (before, _) = weights(&start);
+    let outcome = train_grpo(
+        start,
+        &mut NoActions(rollouts()),
+        &prompts(),
+        &config(2),
+        GrpoRun {
+            output_dir: out.path(),
+            checkpoint_dir: None,
+        },
+        &mut NoProgress,
+    )
+    .unwrap();
+    let (after, _) = weights(&outcome.policy);
+    assert!(before == after, "masked tokens moved the adapters");
+    let metrics = read_metrics(&out.path().join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics[0]["grad_norm"].as_f64().unwrap(), 0.0);
+    assert_eq!(metrics[0]["loss"].as_f64().unwrap(), 0.0);
+}
