@@ -10,6 +10,7 @@ use mascot::train::grpo::objective::{LossSettings, Normaliser, TokenLossInputs, 
 use mascot::train::grpo::scoring::{PackedBatch, head_logprobs, score_packed, score_rows};
 use mascot::train::grpo::update::{UpdateRow, UpdateSettings, policy_gradients};
 use mascot::train::grpo::{LossType, host::to_host};
+use mascot::train::params::trainable_params;
 
 fn tiny() -> TinyConfig {
     TinyConfig {
@@ -26,12 +27,10 @@ fn tiny() -> TinyConfig {
 }
 
 fn lora() -> LoraSpec {
-    LoraSpec {
-        r: 4,
-        alpha: 8.0,
-        dropout: 0.0,
-        targets: vec!["q_proj".into(), "v_proj".into(), "up_proj".into()],
-    }
+    serde_json::from_value(serde_json::json!({
+        "r": 4, "alpha": 8.0, "dropout": 0.0, "targets": ["q_proj", "v_proj", "up_proj"]
+    }))
+    .unwrap()
 }
 
 /// Prompts of different lengths, completions of different lengths.
@@ -189,30 +188,21 @@ fn cut_gradient_equals_the_whole_backward_pass() {
     .unwrap();
     assert!((stats.loss - cut.stats.loss).abs() < 1e-5);
     let whole = GradientsParams::from_grads(loss.backward(), &model.decoder);
-    let mut compared = 0;
+    // Compare over every trainable parameter (the LoRA factors), whatever their layout.
     let mut nonzero = 0;
-    for layer in &model.decoder.layers {
-        for linear in [
-            &layer.self_attn.q_proj,
-            &layer.self_attn.v_proj,
-            &layer.mlp.up_proj,
-        ] {
-            let adapter = linear.weight.adapter().unwrap();
-            for param in [&adapter.a, &adapter.b] {
-                let a = to_host(whole.get::<2>(param.id).unwrap()).unwrap();
-                let b = to_host(cut.grads.get::<2>(param.id).unwrap()).unwrap();
-                let largest = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                nonzero += usize::from(largest > 0.0);
-                let scale = largest.max(1e-6);
-                for (x, y) in a.iter().zip(&b) {
-                    assert!((x - y).abs() <= 1e-4 * scale, "{x} vs {y}");
-                }
-                compared += 1;
-            }
+    let params = trainable_params(&model.decoder);
+    assert_eq!(params.len(), 2 * 3 * 2, "two factors per target per layer");
+    for param in &params {
+        let a = to_host(whole.get::<2>(param.id).unwrap()).unwrap();
+        let b = to_host(cut.grads.get::<2>(param.id).unwrap()).unwrap();
+        let largest = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        nonzero += usize::from(largest > 0.0);
+        let scale = largest.max(1e-6);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= 1e-4 * scale, "{}: {x} vs {y}", param.path);
         }
     }
-    assert_eq!(compared, 2 * 3 * 2);
-    assert_eq!(nonzero, 2 * 3, "every B factor has a gradient");
+    assert!(nonzero >= 2 * 3, "the B factors (at least) have a gradient");
     // The entropy statistic is over active tokens only: 6 of them, each in (0, ln 260].
     assert!(cut.entropy_sum > 0.0 && cut.entropy_sum <= 6.0 * 260f64.ln());
 }

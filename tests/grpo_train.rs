@@ -231,14 +231,23 @@ fn grpo_raises_the_reward_and_changes_only_the_adapters() {
     };
     let greedy = SamplingConfig::greedy(8);
     assert_eq!(
-        reloaded.generate_ids(std::slice::from_ref(&prompt), &greedy).unwrap(),
+        reloaded
+            .generate_ids(std::slice::from_ref(&prompt), &greedy)
+            .unwrap(),
         trained_policy.generate_ids(&[prompt], &greedy).unwrap()
     );
 }
 
-fn resumable_run(dir: &Path, stop_at: Option<usize>) -> Result<Vec<u8>, GrpoError> {
-    let mut stopper = |e: &ProgressEvent<'_>| match e {
-        ProgressEvent::Step { metrics, .. } if Some(metrics.step) == stop_at => Control::Stop,
+/// A run of 3 generation batches of 2 updates each, checkpointed every 2 steps; the
+/// progress callback asks to stop, or panics (a crash), at `interrupt`.
+fn resumable_run(dir: &Path, interrupt: Option<(usize, bool)>) -> Result<Vec<u8>, GrpoError> {
+    let mut callback = |e: &ProgressEvent<'_>| match (e, interrupt) {
+        (ProgressEvent::Step { metrics, .. }, Some((step, crash))) if metrics.step == step => {
+            if crash {
+                panic!("simulated crash at step {step}");
+            }
+            Control::Stop
+        }
         _ => Control::Continue,
     };
     let cfg = GrpoConfig {
@@ -255,27 +264,14 @@ fn resumable_run(dir: &Path, stop_at: Option<usize>) -> Result<Vec<u8>, GrpoErro
             output_dir: &dir.join("out"),
             checkpoint_dir: Some(&dir.join("ckpt")),
         },
-        &mut stopper,
+        &mut callback,
     )?;
     Ok(std::fs::read(outcome.adapter_dir.join("adapter_model.safetensors")).unwrap())
 }
 
-#[test]
-fn a_stopped_run_resumes_to_the_same_adapter() {
-    let straight = tempfile::tempdir().unwrap();
-    let full = resumable_run(straight.path(), None).unwrap();
-    let stopped = tempfile::tempdir().unwrap();
-    // 3 generation batches of 2 updates each; a stop asked at step 3 takes effect at the
-    // end of the batch (step 4), where the checkpoint is written.
-    let err = resumable_run(stopped.path(), Some(3)).unwrap_err();
-    assert!(
-        matches!(err, GrpoError::Train(TrainError::Stopped { step: 4, .. })),
-        "{err}"
-    );
-    let resumed = resumable_run(stopped.path(), None).unwrap();
-    assert_eq!(full, resumed, "the resumed adapter differs");
-    let a = read_metrics(&straight.path().join("out/metrics.jsonl")).unwrap();
-    let b = read_metrics(&stopped.path().join("out/metrics.jsonl")).unwrap();
+fn same_metrics(a: &Path, b: &Path) {
+    let a = read_metrics(&a.join("out/metrics.jsonl")).unwrap();
+    let b = read_metrics(&b.join("out/metrics.jsonl")).unwrap();
     assert_eq!(a.len(), 6);
     assert_eq!(b.len(), 6);
     for (x, y) in a.iter().zip(&b) {
@@ -289,6 +285,43 @@ fn a_stopped_run_resumes_to_the_same_adapter() {
             assert_eq!(x[key], y[key], "{key} at step {}", x["step"]);
         }
     }
+}
+
+#[test]
+fn a_stopped_or_crashed_run_resumes_to_the_same_adapter() {
+    let straight = tempfile::tempdir().unwrap();
+    let full = resumable_run(straight.path(), None).unwrap();
+
+    // A stop asked at step 3 takes effect at the end of its batch (step 4), where the
+    // checkpoint is written.
+    let stopped = tempfile::tempdir().unwrap();
+    let err = resumable_run(stopped.path(), Some((3, false))).unwrap_err();
+    assert!(
+        matches!(err, GrpoError::Train(TrainError::Stopped { step: 4, .. })),
+        "{err}"
+    );
+    assert_eq!(resumable_run(stopped.path(), None).unwrap(), full);
+    same_metrics(straight.path(), stopped.path());
+
+    // A crash at step 5 (after the metrics line of step 5 was written) resumes from the
+    // checkpoint of step 4 and drops that line.
+    let crashed = tempfile::tempdir().unwrap();
+    let path = crashed.path().to_path_buf();
+    let panicked = std::panic::catch_unwind(move || resumable_run(&path, Some((5, true))));
+    assert!(panicked.is_err());
+    assert_eq!(
+        read_metrics(&crashed.path().join("out/metrics.jsonl"))
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(resumable_run(crashed.path(), None).unwrap(), full);
+    same_metrics(straight.path(), crashed.path());
+
+    // A finished run leaves a final checkpoint: running it again trains nothing and writes
+    // the same adapter.
+    std::fs::remove_dir_all(crashed.path().join("out/adapter")).unwrap();
+    assert_eq!(resumable_run(crashed.path(), None).unwrap(), full);
 }
 
 /// Rollouts whose action mask marks no completion token: nothing is trained.
@@ -336,4 +369,70 @@ fn tokens_outside_the_action_mask_are_not_trained() {
     let metrics = read_metrics(&out.path().join("metrics.jsonl")).unwrap();
     assert_eq!(metrics[0]["grad_norm"].as_f64().unwrap(), 0.0);
     assert_eq!(metrics[0]["loss"].as_f64().unwrap(), 0.0);
+}
+
+/// Records which personas it scored, batch by batch.
+struct PersonaLog(std::rc::Rc<std::cell::RefCell<Vec<Vec<String>>>>);
+
+impl RewardFn for PersonaLog {
+    fn name(&self) -> &str {
+        "persona_log"
+    }
+    fn score(&mut self, batch: &[ScoreRequest<'_>]) -> Result<Vec<Option<f64>>, GrpoError> {
+        let mut seen: Vec<String> = batch.iter().map(|r| r.prompt.persona.clone()).collect();
+        seen.dedup();
+        self.0.borrow_mut().push(seen);
+        Ok(batch
+            .iter()
+            .map(|r| Some(r.completion_ids.len() as f64))
+            .collect())
+    }
+}
+
+#[test]
+fn per_persona_runs_train_one_adapter_per_persona_on_its_own_prompts() {
+    let out = tempfile::tempdir().unwrap();
+    let mut rows = prompts();
+    rows[1].persona = "The Beacon".into();
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let mut source = ChatRollouts {
+        terms: vec![WeightedReward {
+            weight: 1.0,
+            reward: Box::new(PersonaLog(log.clone())),
+        }],
+    };
+    let cfg = GrpoConfig {
+        group: 2,
+        batch: 1,
+        beta: 0.0,
+        ..config(1)
+    };
+    let outcomes = mascot::train::grpo::train_per_persona(
+        |_| Ok(policy()),
+        &mut source,
+        &rows,
+        &cfg,
+        GrpoRun {
+            output_dir: out.path(),
+            checkpoint_dir: None,
+        },
+        &mut NoProgress,
+    )
+    .unwrap();
+    let names: Vec<&str> = outcomes.iter().map(|o| o.persona.as_str()).collect();
+    assert_eq!(names, vec!["anchor", "The Beacon"]);
+    // anchor has 2 prompts (2 steps at batch 1), The Beacon 1.
+    assert_eq!(outcomes[0].total_steps, 2);
+    assert_eq!(outcomes[1].total_steps, 1);
+    assert_eq!(
+        *log.borrow(),
+        vec![vec!["anchor"], vec!["anchor"], vec!["The Beacon"]]
+    );
+    for (o, slug) in outcomes.iter().zip(["anchor", "the_beacon"]) {
+        assert_eq!(
+            o.adapter_dir,
+            out.path().join("personas").join(slug).join("adapter")
+        );
+        assert!(o.adapter_dir.join("adapter_model.safetensors").is_file());
+    }
 }

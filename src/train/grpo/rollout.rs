@@ -26,6 +26,25 @@ pub struct Rollout {
 }
 
 impl Rollout {
+    /// A multi-turn rollout: the completion is the concatenation of `segments`, each a run of
+    /// tokens and whether the trained policy wrote it (the director's directives: `true`;
+    /// speakers' and users' turns: `false`). Not truncated, no rewards yet.
+    pub fn from_segments(prompt_ids: Vec<u32>, segments: &[(Vec<u32>, bool)]) -> Self {
+        let mut completion_ids = Vec::new();
+        let mut mask = Vec::new();
+        for (tokens, action) in segments {
+            completion_ids.extend_from_slice(tokens);
+            mask.extend(std::iter::repeat_n(*action, tokens.len()));
+        }
+        Self {
+            prompt_ids,
+            completion_ids,
+            action_mask: Some(mask),
+            truncated: false,
+            rewards: Vec::new(),
+        }
+    }
+
     /// Number of completion tokens that count as actions.
     pub fn action_tokens(&self) -> usize {
         match &self.action_mask {
@@ -123,5 +142,28 @@ impl RolloutSource for ChatRollouts {
                 rewards: scores.iter().map(|term| term[i]).collect(),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_concatenate_with_their_action_mask() {
+        let r = Rollout::from_segments(
+            vec![1, 2],
+            &[
+                (vec![10, 11], true),
+                (vec![20, 21, 22], false),
+                (vec![12], true),
+            ],
+        );
+        assert_eq!(r.completion_ids, vec![10, 11, 20, 21, 22, 12]);
+        assert_eq!(
+            r.action_mask,
+            Some(vec![true, true, false, false, false, true])
+        );
+        assert_eq!(r.action_tokens(), 3);
     }
 }

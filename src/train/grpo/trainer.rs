@@ -5,8 +5,9 @@
 //! format.
 //!
 //! A checkpoint (adapters, optimizer state, data order, sampling generator, step) is written
-//! only between generation batches, so a resumed run never needs rollouts it did not save;
-//! it continues exactly as the uninterrupted run would (same seed, CPU).
+//! only between generation batches (every `checkpoint_every` steps, when the progress
+//! callback asks to stop, and after the last batch), so a resumed run never needs rollouts
+//! it did not save; it continues exactly as the uninterrupted run would (same seed, CPU).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -370,7 +371,9 @@ where
         let step = optimizer.steps_done();
         let every = config.checkpoint_every;
         let due = every > 0 && step / every > first_step / every;
-        if step < total && (stop || due) {
+        // The last batch is checkpointed too, so that a run killed before its adapter is
+        // written finishes without training again.
+        if (step < total && (stop || due)) || step == total {
             let mut dir = None;
             if let Some(checkpoints) = &checkpoints {
                 writer.sync()?;
@@ -382,7 +385,7 @@ where
                     Some(&metrics_path),
                 )?);
             }
-            if stop {
+            if stop && step < total {
                 return Err(TrainError::Stopped {
                     step,
                     checkpoint: dir,
