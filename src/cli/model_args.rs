@@ -20,12 +20,20 @@ pub struct PromptArgs {
     /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// A LoRA adapter folder in PEFT's format (`adapter_config.json`,
+    /// `adapter_model.safetensors`) to apply on top of the model.
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
 }
 
 impl PromptArgs {
-    /// Loads the model on the requested device.
+    /// Loads the model on the requested device, with the adapter when one is given.
     pub fn load(&self) -> Result<LoadedModel, ModelError> {
-        LoadedModel::from_path_on(&self.model, &self.device)
+        let model = LoadedModel::from_path_on(&self.model, &self.device)?;
+        match &self.adapter {
+            Some(dir) => model.with_adapter(dir),
+            None => Ok(model),
+        }
     }
 
     /// The prompt ids: the chat template with the system and user messages, or the raw

@@ -28,6 +28,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         .map_err(TrainError::io("create a temporary file in", dir))?;
     tmp.write_all(bytes)
         .map_err(TrainError::io("write", tmp.path()))?;
+    // Temporary files are private (0600); artifacts are ordinary files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(TrainError::io("set permissions of", tmp.path()))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(TrainError::io("fsync", tmp.path()))?;

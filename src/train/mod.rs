@@ -1,7 +1,8 @@
 //! Trainers: the shared pieces (AdamW with schedule and clipping, gradient accumulation,
 //! `metrics.jsonl`, progress, atomic checkpoints and exact resume) and the supervised
-//! loop built on them. Usable without the executor: a stage passes a config, input rows, an
-//! output directory, a progress callback and a checkpoint directory.
+//! trainers built on them (Bradley-Terry reward model, SFT). Usable without the executor:
+//! a stage passes a config, input rows, an output directory, a progress callback and a
+//! checkpoint directory.
 
 pub mod chat;
 pub mod checkpoint;
@@ -14,8 +15,10 @@ pub mod metrics;
 pub mod optimizer;
 pub mod params;
 pub mod progress;
+pub mod reward;
 pub mod rng;
 pub mod schedule;
+pub mod sft;
 pub mod supervised;
 pub mod tensor_file;
 
