@@ -12,6 +12,7 @@ pub mod objective;
 pub mod per_persona;
 pub mod prompt;
 pub mod reward;
+pub mod rm_reward;
 pub mod rollout;
 pub mod scoring;
 pub mod trainer;
@@ -25,5 +26,6 @@ pub use objective::{LossSettings, Normaliser, TokenLossInputs, TokenStats, polic
 pub use per_persona::{PersonaOutcome, train_per_persona};
 pub use prompt::PolicyPrompt;
 pub use reward::{RewardFn, ScoreRequest, WeightedReward};
+pub use rm_reward::RewardModelReward;
 pub use rollout::{ChatRollouts, Rollout, RolloutSource};
 pub use trainer::{ADAPTER_DIR, GrpoOutcome, GrpoRun, total_steps, train_grpo};
