@@ -436,3 +436,35 @@ fn per_persona_runs_train_one_adapter_per_persona_on_its_own_prompts() {
         assert!(o.adapter_dir.join("adapter_model.safetensors").is_file());
     }
 }
+
+#[test]
+fn a_checkpoint_of_another_configuration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |lr: f64| {
+        train_grpo(
+            policy(),
+            &mut rollouts(),
+            &prompts(),
+            &GrpoConfig {
+                group: 2,
+                max_tokens: 4,
+                lr,
+                ..config(1)
+            },
+            GrpoRun {
+                output_dir: &dir.path().join("out"),
+                checkpoint_dir: Some(&dir.path().join("ckpt")),
+            },
+            &mut NoProgress,
+        )
+    };
+    run(1e-3).unwrap();
+    let err = run(2e-3).unwrap_err();
+    assert!(
+        matches!(err, GrpoError::Train(TrainError::CheckpointMismatch { .. })),
+        "{err}"
+    );
+    // The same configuration finds its final checkpoint and trains nothing more.
+    let again = run(1e-3).unwrap();
+    assert_eq!(again.resumed_from, Some(1));
+}
