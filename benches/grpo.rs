@@ -3,8 +3,9 @@
 //! (beta 0.04), and one AdamW update of LoRA r = 16 (alpha 32) on q/k/v/o. TRL's GRPOTrainer
 //! on the same work is scripts/bench_trl_grpo.py; figures are in benches/README.md.
 //!
-//! Prints, per step, the whole step time and its rollout part (generation + reward), then
-//! the median over the steps after the first and the peak resident memory (VmHWM).
+//! Prints, per step, the wall time, its rollout part (generation + reward) and the CPU time
+//! (user + system, all threads), then the medians over the steps after the first and the
+//! peak resident memory (VmHWM).
 //!
 //! Needs the model: scripts/fetch_smollm2.sh. Run:
 //! `RAYON_NUM_THREADS=2 cargo bench --bench grpo` (GRPO_BENCH_STEPS sets the step count, 4).
@@ -96,6 +97,22 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
+/// User + system CPU seconds of this process (all threads), from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / ticks_per_second)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -150,13 +167,19 @@ fn main() {
         ..GrpoConfig::default()
     };
     let step_times = Rc::new(RefCell::new(Vec::new()));
-    let recorded = step_times.clone();
+    let cpu_times = Rc::new(RefCell::new(Vec::new()));
+    let (recorded, recorded_cpu) = (step_times.clone(), cpu_times.clone());
+    let mut cpu_mark = cpu_seconds();
     let mut progress = move |e: &ProgressEvent<'_>| {
         if let ProgressEvent::Step { metrics, .. } = e {
             let t = metrics.get("step_time").unwrap_or(f64::NAN);
+            let now = cpu_seconds();
+            let cpu = now - cpu_mark;
+            cpu_mark = now;
             recorded.borrow_mut().push(t);
+            recorded_cpu.borrow_mut().push(cpu);
             eprintln!(
-                "step {}: {t:.2} s (reward {:.3}, kl {:.5})",
+                "step {}: {t:.2} s wall, {cpu:.2} s cpu (reward {:.3}, kl {:.6})",
                 metrics.step,
                 metrics.get("reward").unwrap_or(f64::NAN),
                 metrics.get("kl").unwrap_or(f64::NAN)
@@ -178,14 +201,16 @@ fn main() {
     )
     .unwrap();
     let steps_t = step_times.borrow().clone();
+    let cpu_t = cpu_times.borrow().clone();
     let rollouts_t = rollout_times.borrow().clone();
     let later = |v: &[f64]| median(v.iter().skip(1).copied().collect());
     println!(
         "grpo_step smollm2-135m G=4 x 64 tokens, LoRA r16 q/k/v/o, threads {}: \
-         median step {:.2} s (rollout {:.2} s, scoring + update {:.2} s) over steps 2..{}; \
-         first step {:.2} s; peak RSS {:.0} MiB",
+         median step {:.2} s wall, {:.2} s cpu (rollout {:.2} s, scoring + update {:.2} s) \
+         over steps 2..{}; first step {:.2} s; peak RSS {:.0} MiB",
         std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into()),
         later(&steps_t),
+        later(&cpu_t),
         later(&rollouts_t),
         later(&steps_t) - later(&rollouts_t),
         steps_t.len(),

@@ -6,12 +6,16 @@ temperature 1, the same rule reward (share of the letter `e` in the reply), beta
 reference is the base model with the adapter disabled), loss_type "grpo", one AdamW update
 of LoRA r = 16 (alpha 32, dropout 0) on q/k/v/o per step, on the CPU.
 
-Prints each step's wall time, the median over the steps after the first, and the peak
-resident memory of the process (ru_maxrss).
+Prints each step's wall and CPU time (user + system, all threads), the medians over the
+steps after the first, and the peak resident memory of the process (ru_maxrss).
 
 Needs: torch, transformers, gguf, peft, trl, datasets (all in /work/pyenv);
 scripts/fetch_smollm2.sh first.
+TRL turns gradient checkpointing on by default for GRPO; --no-gradient-checkpointing turns it
+off (mascot keeps activations).
+
 Usage: /work/pyenv/bin/python scripts/bench_trl_grpo.py [--threads 2] [--steps 4]
+           [--no-gradient-checkpointing]
 """
 
 import argparse
@@ -44,29 +48,55 @@ def share_of_e(completions, **kwargs):
     return scores
 
 
+def plain_f32_model():
+    """The GGUF's weights, dequantised by transformers, in a plain f32 model: a model loaded
+    with `gguf_file` stays flagged as quantized, which the Trainer refuses to train."""
+    loaded = AutoModelForCausalLM.from_pretrained(GGUF_DIR, gguf_file=GGUF_NAME, dtype=torch.float32)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
+    return model
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class StepTimer(TrainerCallback):
+    """Wall and CPU (user + system, all threads) time of each step, generation included."""
+
     def __init__(self):
         self.times = []
+        self.cpu = []
         self.start = None
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self.start = time.perf_counter()
+        self.start = (time.perf_counter(), cpu_seconds())
 
     def on_step_end(self, args, state, control, **kwargs):
-        self.times.append(time.perf_counter() - self.start)
-        print(f"step {state.global_step}: {self.times[-1]:.2f} s", flush=True)
+        self.times.append(time.perf_counter() - self.start[0])
+        self.cpu.append(cpu_seconds() - self.start[1])
+        print(f"\nstep {state.global_step}: {self.times[-1]:.2f} s wall, {self.cpu[-1]:.2f} s cpu", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument(
+        "--no-gradient-checkpointing",
+        action="store_true",
+        help="turn off TRL's default gradient checkpointing (mascot does not recompute activations)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
     tok = AutoTokenizer.from_pretrained(GGUF_DIR, gguf_file=GGUF_NAME)
-    model = AutoModelForCausalLM.from_pretrained(GGUF_DIR, gguf_file=GGUF_NAME, dtype=torch.float32)
+    model = plain_f32_model()
     prompt = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": PROMPT}]
     dataset = Dataset.from_list([{"prompt": prompt} for _ in range(args.steps)])
     with tempfile.TemporaryDirectory() as out:
@@ -87,6 +117,7 @@ def main() -> None:
             save_strategy="no",
             report_to=[],
             seed=0,
+            gradient_checkpointing=not args.no_gradient_checkpointing,
         )
         timer = StepTimer()
         trainer = GRPOTrainer(
@@ -106,12 +137,15 @@ def main() -> None:
         )
         trainer.train()
     later = timer.times[1:] or timer.times
+    later_cpu = timer.cpu[1:] or timer.cpu
     result = {
         "threads": args.threads,
+        "gradient_checkpointing": not args.no_gradient_checkpointing,
         "torch": torch.__version__,
         "steps": len(timer.times),
         "first_step_s": timer.times[0],
         "median_step_s": statistics.median(later),
+        "median_step_cpu_s": statistics.median(later_cpu),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "completion_lengths": [
             h.get("completions/mean_length") for h in trainer.state.log_history if "completions/mean_length" in h

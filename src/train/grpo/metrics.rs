@@ -40,7 +40,10 @@ impl GenerationStats {
             .iter()
             .enumerate()
             .map(|(f, name)| {
-                let scores: Vec<f64> = rollouts.iter().map(|r| r.rewards[f]).collect();
+                let scores: Vec<f64> = rollouts
+                    .iter()
+                    .map(|r| r.rewards.get(f).copied().unwrap_or(f64::NAN))
+                    .collect();
                 (name.clone(), nan_mean(&scores), nan_std(&scores))
             })
             .collect();

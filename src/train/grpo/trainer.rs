@@ -31,7 +31,7 @@ use crate::train::data_order::{DataCursor, steps_per_epoch};
 use crate::train::error::TrainError;
 use crate::train::metrics::{METRICS_FILE, MetricsWriter};
 use crate::train::optimizer::Optimizer;
-use crate::train::params::{assign_stable_ids, read_trainable};
+use crate::train::params::{assign_stable_ids, read_trainable, trainable_count};
 use crate::train::progress::{Control, ProgressEvent, TrainProgress};
 use crate::train::rng::{RngState, TrainRng};
 
@@ -188,9 +188,12 @@ where
         }
         .into());
     }
-    if policy.lora.is_none() || !policy.device.is_autodiff() {
+    if policy.lora.is_none()
+        || !policy.device.is_autodiff()
+        || trainable_count(&policy.decoder) == 0
+    {
         return Err(GrpoError::input(
-            "the policy has no LoRA adapters or is not on an autodiff device",
+            "the policy has no trainable LoRA adapters, or is not on an autodiff device",
             "load it with `LoadedModel::load_trainable` and attach adapters \
              (`with_new_lora` or `with_adapter`)",
         ));
