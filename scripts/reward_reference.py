@@ -6,7 +6,9 @@ Rust test `tests/train_reward_parity.rs` can check mascot's scores against them.
     # 1. train and export the tiny reward model (Rust; deterministic, CPU)
     cargo test --test train_reward_parity -- --ignored make_reward_fixture
     # 2. score it with transformers
-    /work/pyenv/bin/python scripts/reward_reference.py tests/fixtures/models/tiny-qwen3-rm
+    /work/pyenv/bin/python scripts/reward_reference.py tests/fixtures/models/tiny-qwen3-rm \
+        --base tests/fixtures/models/tiny-qwen3
+    /work/pyenv/bin/python scripts/reward_reference.py tests/fixtures/models/tiny-llama-rm
 
 Checking a bigger export by hand (nothing written):
 
@@ -14,7 +16,10 @@ Checking a bigger export by hand (nothing written):
 
 Writes DIR/reference.json: {"chats": [...], "input_ids": [[...]], "scores": [...]}. The scores
 are computed one conversation at a time and again as one right-padded batch; the two must
-agree (that checks `pad_token_id` and the last-non-pad-token rule).
+agree (that checks `pad_token_id` and the last-non-pad-token rule). With `--base BASE` and a
+LoRA-trained folder, the PEFT adapter in DIR/adapter is also applied with `peft` to BASE
+loaded as a sequence classifier, and its scores (`adapter_scores`) must equal the merged
+folder's.
 """
 
 import json
@@ -69,21 +74,45 @@ def score(folder):
     return ids, scores
 
 
+def adapter_scores(folder, base, ids):
+    from peft import PeftModel
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=1, dtype=torch.float32
+    )
+    model.config.pad_token_id = AutoModelForSequenceClassification.from_pretrained(
+        folder
+    ).config.pad_token_id
+    model = PeftModel.from_pretrained(model, os.path.join(folder, "adapter"))
+    model.eval()
+    with torch.no_grad():
+        return [model(torch.tensor([row])).logits[0, 0].item() for row in ids]
+
+
 def main():
     args = sys.argv[1:]
     check = args and args[0] == "--check"
     if check:
         args = args[1:]
+    base = None
+    if len(args) == 3 and args[1] == "--base":
+        base = args[2]
+        args = args[:1]
     if len(args) != 1:
         sys.exit(__doc__)
     folder = args[0]
     ids, scores = score(folder)
+    extra = {}
+    if base is not None:
+        extra["adapter_scores"] = adapter_scores(folder, base, ids)
+        for a, b in zip(scores, extra["adapter_scores"]):
+            assert abs(a - b) < 1e-5, (scores, extra["adapter_scores"])
     if check:
         for row, s in zip(ids, scores):
             print(f"{len(row):4d} tokens  score {s:+.6f}")
         return
     with open(os.path.join(folder, "reference.json"), "w") as f:
-        json.dump({"chats": CHATS, "input_ids": ids, "scores": scores}, f, indent=1)
+        json.dump({"chats": CHATS, "input_ids": ids, "scores": scores, **extra}, f, indent=1)
     print(f"wrote {folder}/reference.json: scores {scores}")
 
 

@@ -35,7 +35,7 @@ fn config(lora: bool) -> RewardConfig {
             lr: 1e-2,
             ..OptimizerConfig::default()
         },
-        lora: lora.then(|| lora_spec()),
+        lora: lora.then(lora_spec),
         max_length: 256,
         ..RewardConfig::default()
     }
@@ -382,4 +382,40 @@ fn a_gguf_base_exports_dequantised_f32_weights_that_score_the_same() {
         "{margin} vs {}",
         expected.margin
     );
+}
+
+/// Trains two LoRA steps of a reward model on the real SmolLM2-135M GGUF and exports it to
+/// `$MASCOT_RM_EXPORT_DIR` (default `/tmp/smollm2-rm`), for a manual check with
+/// `scripts/reward_reference.py --check DIR` against `mascot reward --model DIR ...`.
+#[test]
+#[ignore]
+fn export_smollm2_reward_model_for_a_transformers_check() {
+    let Some(path) = smollm2_path() else {
+        panic!("run scripts/fetch_smollm2.sh first");
+    };
+    let out = std::env::var("MASCOT_RM_EXPORT_DIR").unwrap_or_else(|_| "/tmp/smollm2-rm".into());
+    let base = LoadedModel::from_gguf(&path, Device::flex().autodiff()).unwrap();
+    let mut cfg = config(true);
+    cfg.lora = Some(lora(4, &["q_proj", "v_proj"]));
+    cfg.train = LoopConfig {
+        epochs: 1,
+        batch: 2,
+        grad_accum: 1,
+        checkpoint_every: 0,
+        ..LoopConfig::default()
+    };
+    cfg.optimizer.lr = 1e-3;
+    let summary = train_reward_model(
+        base,
+        &learnable_pairs(4, 0),
+        &[],
+        &cfg,
+        RewardRun {
+            out_dir: std::path::Path::new(&out),
+            checkpoint_dir: None,
+            progress: &mut NoProgress,
+        },
+    )
+    .unwrap();
+    println!("{summary:?}");
 }

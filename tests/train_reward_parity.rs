@@ -1,6 +1,7 @@
 //! Reward models trained and exported by mascot score the same under Hugging Face transformers
 //! (`AutoModelForSequenceClassification`) as under mascot, within 1e-4, with identical token
-//! ids: a LoRA-trained Qwen3 (adapters merged) and a fully fine-tuned Llama whose chat
+//! ids: a LoRA-trained Qwen3 (adapters merged; its PEFT adapter, applied by `peft` to the
+//! base, scores the same too) and a fully fine-tuned Llama whose chat
 //! template writes a BOS token. The references were made by `scripts/reward_reference.py`
 //! from the folders the ignored test `make_reward_fixture` exports.
 
@@ -27,6 +28,8 @@ struct Reference {
     chats: Vec<Vec<ChatMessage>>,
     input_ids: Vec<Vec<u32>>,
     scores: Vec<f32>,
+    /// Scores of the PEFT adapter (`adapter/`) applied by `peft` to the base (LoRA runs).
+    adapter_scores: Option<Vec<f32>>,
 }
 
 fn reference(folder: &Path) -> Reference {
@@ -59,6 +62,14 @@ fn check_folder(name: &str) {
             "{name}, chat {i}: mascot {ours} vs transformers {theirs}"
         );
     }
+    if let Some(adapter_scores) = &reference.adapter_scores {
+        for (ours, peft) in scores.iter().zip(adapter_scores) {
+            assert!(
+                (ours - peft).abs() < 1e-4,
+                "{name}: mascot {ours} vs peft adapter {peft}"
+            );
+        }
+    }
     // The scores are not all alike (the head and the adapters were trained).
     let spread = scores.iter().cloned().fold(f32::MIN, f32::max)
         - scores.iter().cloned().fold(f32::MAX, f32::min);
@@ -66,8 +77,13 @@ fn check_folder(name: &str) {
 }
 
 #[test]
-fn lora_qwen3_reward_model_matches_transformers() {
+fn lora_qwen3_reward_model_matches_transformers_and_its_peft_adapter() {
     check_folder("tiny-qwen3-rm");
+    assert!(
+        reference(&fixtures().join("tiny-qwen3-rm"))
+            .adapter_scores
+            .is_some()
+    );
 }
 
 #[test]

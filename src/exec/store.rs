@@ -4,6 +4,11 @@
 //! <store>/
 //!   objects/<key>/          one artifact: the stage's files + manifest.json
 //!   tmp/<key>.<pid>.<n>/    artifacts being built (renamed into objects/ when complete)
+//!   work/<key>/             a stage's resumable state (training checkpoints): kept when a
+//!                           run is killed, so the next build of the key resumes from it;
+//!                           removed once the artifact is committed
+//!   calls/                  model calls cached across stages (judge and teacher answers),
+//!                           by the content of the call
 //!   locks/<key>.lock        per-key lock files
 //!   last/<id-hash>.json     the fingerprint each stage id had last time (to explain misses)
 //!   quarantine/<key>.json   artifacts `cache verify` found corrupt (rebuilt by the next run)
@@ -19,10 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::exec::error::{ExecError, io_err};
 use crate::exec::fingerprint::Fingerprint;
-use crate::exec::fsutil::{hash_file, list_files, sync_dir, sync_tree, write_atomic};
+use crate::exec::fsutil::{hash_file, list_files, sync_tree};
 use crate::exec::lock::{KeyLock, lock, try_lock};
 use crate::exec::manifest::{FileEntry, MANIFEST, Manifest};
 use crate::exec::verify::verify_artifact;
+use crate::util::{sync_dir, write_atomic};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -59,6 +65,8 @@ impl Store {
             "quarantine",
             "runs",
             "trash",
+            "work",
+            "calls",
         ] {
             let d = root.join(sub);
             std::fs::create_dir_all(&d).map_err(io_err("create directory", &d))?;
@@ -89,6 +97,18 @@ impl Store {
 
     pub fn artifact_dir(&self, key: &str) -> PathBuf {
         self.root.join("objects").join(key)
+    }
+
+    /// The resumable state of the stage building `key` (training checkpoints). Only the
+    /// holder of the key's lock uses it; it outlives a killed run and is removed when the
+    /// artifact is committed.
+    pub fn work_dir(&self, key: &str) -> PathBuf {
+        self.root.join("work").join(key)
+    }
+
+    /// The cache of model calls shared by every stage (judge and teacher answers).
+    pub fn calls_dir(&self) -> PathBuf {
+        self.root.join("calls")
     }
 
     pub fn hash_cache_path(&self) -> PathBuf {
@@ -135,7 +155,10 @@ impl Store {
     /// Marks an artifact corrupt so that the next run rebuilds it.
     pub fn quarantine(&self, key: &str, reason: &str) -> Result<(), ExecError> {
         let body = serde_json::json!({ "key": key, "reason": reason });
-        write_atomic(&self.quarantine_path(key), body.to_string().as_bytes())
+        Ok(write_atomic(
+            &self.quarantine_path(key),
+            body.to_string().as_bytes(),
+        )?)
     }
 
     /// A fresh temporary directory for building `key` (the caller holds the key's lock).
@@ -178,7 +201,8 @@ impl Store {
         }
         let manifest = Manifest {
             stage_id: fp.stage_id.clone(),
-            kind: fp.kind.clone(),
+            kind: fp.kind,
+            kind_version: fp.kind_version,
             key: fp.key.clone(),
             plan_key: fp.plan_key.clone(),
             inputs: fp.inputs.clone(),
@@ -201,6 +225,10 @@ impl Store {
         }
         std::fs::rename(&pending.dir, &target).map_err(io_err("rename into place", &target))?;
         sync_dir(&self.root.join("objects"))?;
+        let work = self.work_dir(&pending.key);
+        if work.exists() {
+            std::fs::remove_dir_all(&work).map_err(io_err("remove", &work))?;
+        }
         let q = self.quarantine_path(&pending.key);
         if q.exists() {
             std::fs::remove_file(&q).map_err(io_err("remove", &q))?;
@@ -285,7 +313,7 @@ impl Store {
         if std::fs::read(&path).is_ok_and(|old| old == bytes) {
             return Ok(());
         }
-        write_atomic(&path, &bytes)
+        Ok(write_atomic(&path, &bytes)?)
     }
 }
 

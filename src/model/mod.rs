@@ -1,7 +1,6 @@
 //! The model runtime on burn: Llama/Qwen-family decoders, loading, tokenizers, sampling,
 //! LoRA, reward head.
 
-pub mod atomic_write;
 pub mod attention;
 pub mod chat_template;
 pub mod config;
@@ -12,6 +11,7 @@ pub mod generation;
 pub mod gguf;
 pub mod hf_config;
 pub mod hf_tokenizer;
+pub mod hub;
 pub mod kv_cache;
 pub mod layer;
 pub mod loaded;
@@ -23,12 +23,12 @@ pub mod reward;
 pub mod rope;
 pub mod safetensors_source;
 pub mod sampling;
-pub mod spec;
 pub mod tensor_source;
 pub mod tiny;
 pub mod tokenizer;
 pub mod weights;
 
+pub use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 pub use chat_template::{ChatMessage, ChatTemplate};
 pub use config::DecoderConfig;
 pub use decoder::Decoder;
@@ -38,5 +38,4 @@ pub use generation::Generation;
 pub use loaded::LoadedModel;
 pub use logprobs::CompletionLogprobs;
 pub use sampling::SamplingConfig;
-pub use spec::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 pub use tensor_source::{HostTensor, TensorSource};

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::error::TrainError;
 use super::fsio::{publish_dir, staging_dir, write_atomic, write_json_atomic};
 use super::optimizer::Optimizer;
-use super::params::{NamedTensors, read_trainable, write_trainable};
+use super::params::{
+    NamedTensors, assign_stable_ids, read_trainable, stable_id, trainable_params, write_trainable,
+};
 use super::tensor_file::{load_tensors, save_tensors};
 
 const WEIGHTS_FILE: &str = "trainable.safetensors";
@@ -45,12 +47,14 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Puts the saved weights into `module` and the saved state into `optimizer`.
+    /// Puts the saved weights into `module` (giving its trainable parameters their stable
+    /// ids, which the saved optimizer state is keyed by) and the saved state into `optimizer`.
     pub fn restore<M: Module>(
         &self,
         module: M,
         optimizer: Optimizer,
     ) -> Result<(M, Optimizer), TrainError> {
+        let module = assign_stable_ids(module);
         let module = write_trainable(module, &self.trainable, &self.dir.join(WEIGHTS_FILE))?;
         let optimizer = optimizer.restore(
             self.optimizer.clone(),
@@ -101,6 +105,20 @@ impl Checkpointer {
         trainer: &T,
         metrics: Option<&Path>,
     ) -> Result<PathBuf, TrainError> {
+        if let Some(param) = trainable_params(module)
+            .into_iter()
+            .find(|p| p.id != stable_id(&p.path))
+        {
+            return Err(TrainError::config(
+                "checkpoint",
+                format!(
+                    "trainable parameter `{}` has a random id, so its optimizer state could not \
+                     be matched after a resume",
+                    param.path
+                ),
+                "call `train::params::assign_stable_ids` on the module before the first update",
+            ));
+        }
         let name = format!("{PREFIX}{step:06}");
         let staged = staging_dir(&self.root, &name)?;
         if let Some(metrics) = metrics {
@@ -149,8 +167,27 @@ impl Checkpointer {
         Ok(())
     }
 
-    /// The newest checkpoint, if any; an error when it belongs to another run.
+    /// Removes the staging directories a killed run left behind.
+    fn sweep_staging(&self) -> Result<(), TrainError> {
+        if !self.root.exists() {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(&self.root).map_err(TrainError::io("list", &self.root))? {
+            let path = entry.map_err(TrainError::io("list", &self.root))?.path();
+            let staging = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"));
+            if staging && path.is_dir() {
+                std::fs::remove_dir_all(&path).map_err(TrainError::io("remove", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest checkpoint, if any; an error when it belongs to another run. Staging
+    /// directories of a killed run are swept away first.
     pub fn latest(&self) -> Result<Option<Checkpoint>, TrainError> {
+        self.sweep_staging()?;
         let Some(step) = self.steps()?.last().copied() else {
             return Ok(None);
         };
@@ -191,5 +228,55 @@ impl Checkpointer {
             trainer: state.trainer,
             dir,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::optimizer::OptimizerConfig;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::tensor::Device;
+
+    #[test]
+    fn newest_kept_staging_swept_and_other_runs_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let device = Device::flex().autodiff();
+        let linear: Linear = LinearConfig::new(3, 2).init(&device);
+        let optimizer = Optimizer::new(&OptimizerConfig::default(), 10).unwrap();
+        let checkpoints = Checkpointer::new(root.path(), 2, "run-a");
+        let err = checkpoints
+            .save(1, &linear, &optimizer, &1, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("random id"), "{err}");
+        let linear = crate::train::params::assign_stable_ids(linear);
+        assert!(checkpoints.latest().unwrap().is_none());
+        for step in [2, 4, 6] {
+            checkpoints
+                .save(step, &linear, &optimizer, &step, None)
+                .unwrap();
+        }
+        // A killed write leaves a staging directory behind.
+        std::fs::create_dir(root.path().join(".tmp-checkpoint-000008-1")).unwrap();
+        let latest = checkpoints.latest().unwrap().unwrap();
+        assert_eq!(latest.step, 6);
+        assert_eq!(latest.trainer_state::<usize>().unwrap(), 6);
+        assert_eq!(latest.trainable.len(), 2, "weight and bias");
+        assert!(latest.metrics.is_none());
+        let mut names: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["checkpoint-000004", "checkpoint-000006"]);
+        let other = Checkpointer::new(root.path(), 2, "run-b");
+        assert!(matches!(
+            other.latest(),
+            Err(TrainError::CheckpointMismatch { .. })
+        ));
+        // A corrupt state file is named in the error.
+        std::fs::write(root.path().join("checkpoint-000006/state.json"), "{").unwrap();
+        let err = checkpoints.latest().unwrap_err().to_string();
+        assert!(err.contains("checkpoint-000006"), "{err}");
     }
 }

@@ -66,7 +66,9 @@ impl OptimizerConfig {
                 ));
             }
         }
-        if !(self.eps > 0.0) || self.weight_decay < 0.0 || self.weight_decay.is_nan() {
+        let eps_ok = self.eps.is_finite() && self.eps > 0.0;
+        let decay_ok = self.weight_decay.is_finite() && self.weight_decay >= 0.0;
+        if !eps_ok || !decay_ok {
             return Err(TrainError::config(
                 "eps",
                 format!("eps {} / weight_decay {}", self.eps, self.weight_decay),
@@ -74,7 +76,7 @@ impl OptimizerConfig {
             ));
         }
         if let Some(norm) = self.max_grad_norm
-            && !(norm > 0.0)
+            && (norm.is_nan() || norm <= 0.0)
         {
             return Err(TrainError::config(
                 "max_grad_norm",
@@ -95,7 +97,9 @@ pub struct UpdateStats {
     pub grad_norm: f64,
 }
 
-/// AdamW with its schedule and step counter.
+/// AdamW with its schedule and step counter. Its state is keyed by parameter id: give the
+/// module stable ids ([`super::params::assign_stable_ids`]) before the first update when the
+/// run is checkpointed ([`super::Checkpointer`] refuses random ids).
 #[derive(Clone)]
 pub struct Optimizer {
     config: OptimizerConfig,

@@ -1,12 +1,14 @@
 //! The Bradley-Terry reward model (equation 3): preference data, loss and statistics, the
 //! trainer, the Hugging Face export and the loader that scores with a saved model.
 
+pub mod adapter;
 pub mod data;
 pub mod export;
 pub mod load;
 pub mod loss;
 pub mod trainer;
 
+pub use adapter::{ADAPTER_DIR, save_reward_adapter};
 pub use data::{PreferencePair, TokenizedPair, TokenizedPairs, tokenize_pairs};
 pub use export::{RewardExport, export_reward_model};
 pub use load::{LoadedRewardModel, load_reward_model};

@@ -6,8 +6,9 @@
 //! Output directory: the Hugging Face folder (`config.json`, `model.safetensors`,
 //! `tokenizer.json`, `tokenizer_config.json`, `chat_template.jinja`), `metrics.jsonl` (one line
 //! per step: `loss`, `accuracy`, `margin`, `min_reward`, `mean_reward`, `max_reward`,
-//! `num_tokens`, `grad_norm`, `learning_rate`, `epoch`, `step_time`) and
-//! `reward_summary.json` ([`RewardSummary`]).
+//! `num_tokens`, `grad_norm`, `learning_rate`, `epoch`, `step_time`),
+//! `reward_summary.json` ([`RewardSummary`]) and, with LoRA, `adapter/` (the adapters and
+//! the head in PEFT's sequence-classification layout).
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::adapter::{ADAPTER_DIR, save_reward_adapter};
 use super::data::{PreferencePair, TokenizedPair, tokenize_pairs};
 use super::export::{RewardExport, export_reward_model};
 use super::loss::{PairStats, bradley_terry_sum};
@@ -181,7 +183,7 @@ fn score_pairs(
         .chain(pairs.iter().map(|p| p.rejected.clone()))
         .collect();
     let rewards = model.rewards(&sequences, device)?;
-    Ok((rewards.clone().slice([0..n]), rewards.slice([n..2 * n])))
+    Ok((rewards.clone().narrow(0, 0, n), rewards.narrow(0, n, n)))
 }
 
 fn to_vec(t: &Tensor<1>) -> Result<Vec<f32>, TrainError> {
@@ -322,6 +324,9 @@ pub fn train_reward_model(
         },
         run.out_dir,
     )?;
+    if let Some(spec) = &config.lora {
+        save_reward_adapter(&trained, spec, &run.out_dir.join(ADAPTER_DIR))?;
+    }
     let summary = RewardSummary {
         train_pairs: train.len(),
         train_pairs_used: task.pairs.len(),
