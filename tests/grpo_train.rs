@@ -372,6 +372,71 @@ fn tokens_outside_the_action_mask_are_not_trained() {
 }
 
 /// Records which personas it scored, batch by batch.
+/// Each rollout cut into two turns (the director's case): turn 1 is the first `k`
+/// completion tokens after the prompt, turn 2 the rest after the prompt and turn 1.
+struct TwoTurns(ChatRollouts);
+
+impl RolloutSource for TwoTurns {
+    type Prompt = PolicyPrompt;
+    fn reward_terms(&self) -> Vec<(String, f64)> {
+        self.0.reward_terms()
+    }
+    fn rollouts(
+        &mut self,
+        policy: &LoadedModel,
+        prompts: &[PolicyPrompt],
+        group: usize,
+        sampling: &SamplingConfig,
+    ) -> Result<Vec<Rollout>, GrpoError> {
+        let whole = self.0.rollouts(policy, prompts, group, sampling)?;
+        Ok(whole
+            .into_iter()
+            .map(|r| {
+                if r.completion_ids.len() < 2 {
+                    return r;
+                }
+                let k = r.completion_ids.len() / 2;
+                let mut second_prompt = r.prompt_ids.clone();
+                second_prompt.extend_from_slice(&r.completion_ids[..k]);
+                let mut split = Rollout::from_turns(vec![
+                    (r.prompt_ids.clone(), r.completion_ids[..k].to_vec()),
+                    (second_prompt, r.completion_ids[k..].to_vec()),
+                ])
+                .unwrap();
+                split.rewards = r.rewards.clone();
+                split.truncated = r.truncated;
+                split
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn later_turns_are_scored_after_their_own_prompts() {
+    // With the token-mean loss, a completion cut into two turns (the second after the prompt
+    // and the first) is the same loss as the whole completion: causal log-probabilities.
+    let cfg = GrpoConfig {
+        loss: mascot::train::grpo::LossType::Bnpo,
+        ..config(1)
+    };
+    let run = |source: &mut dyn FnMut(&Path)| {
+        let out = tempfile::tempdir().unwrap();
+        source(out.path());
+        read_metrics(&out.path().join("metrics.jsonl")).unwrap()
+    };
+    let whole = run(&mut |dir| {
+        train_grpo(policy(), &mut rollouts(), &prompts(), &cfg, GrpoRun { output_dir: dir, checkpoint_dir: None }, &mut NoProgress).unwrap();
+    });
+    let split = run(&mut |dir| {
+        train_grpo(policy(), &mut TwoTurns(rollouts()), &prompts(), &cfg, GrpoRun { output_dir: dir, checkpoint_dir: None }, &mut NoProgress).unwrap();
+    });
+    for name in ["loss", "grad_norm", "kl", "entropy", "reward", "completions/mean_length"] {
+        let (a, b) = (whole[0][name].as_f64().unwrap(), split[0][name].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{name}: whole {a}, two turns {b}");
+    }
+    assert!(whole[0]["grad_norm"].as_f64().unwrap() > 0.0);
+}
+
 struct PersonaLog(std::rc::Rc<std::cell::RefCell<Vec<Vec<String>>>>);
 
 impl RewardFn for PersonaLog {

@@ -49,12 +49,12 @@ impl GenerationStats {
             .collect();
         let lengths: Vec<f64> = rollouts
             .iter()
-            .map(|r| r.completion_ids.len() as f64)
+            .map(|r| r.completion_tokens() as f64)
             .collect();
         let terminated: Vec<f64> = rollouts
             .iter()
             .filter(|r| !r.truncated)
-            .map(|r| r.completion_ids.len() as f64)
+            .map(|r| r.completion_tokens() as f64)
             .collect();
         let n = rollouts.len().max(1) as f64;
         Self {
@@ -69,7 +69,7 @@ impl GenerationStats {
             clipped_ratio: rollouts.iter().filter(|r| r.truncated).count() as f64 / n,
             tokens: rollouts
                 .iter()
-                .map(|r| (r.prompt_ids.len() + r.completion_ids.len()) as u64)
+                .map(|r| (r.prompt_tokens() + r.completion_tokens()) as u64)
                 .sum(),
         }
     }

@@ -27,5 +27,5 @@ pub use per_persona::{PersonaOutcome, train_per_persona};
 pub use prompt::PolicyPrompt;
 pub use reward::{RewardFn, ScoreRequest, WeightedReward};
 pub use rm_reward::RewardModelReward;
-pub use rollout::{ChatRollouts, Rollout, RolloutSource};
+pub use rollout::{ChatRollouts, Rollout, RolloutSource, TurnPart};
 pub use trainer::{ADAPTER_DIR, GrpoOutcome, GrpoRun, total_steps, train_grpo};

@@ -23,6 +23,17 @@ pub struct Rollout {
     pub truncated: bool,
     /// One score per reward term, NaN where the term gave none.
     pub rewards: Vec<f64>,
+    /// Further turns of a multi-turn policy (the director writes one directive per turn,
+    /// each after its own prompt): every turn is scored as its own sequence, all of them
+    /// actions, with this rollout's advantage. Empty for single-turn rollouts.
+    pub later_turns: Vec<TurnPart>,
+}
+
+/// One later turn of a rollout: the prompt the policy saw and what it wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnPart {
+    pub prompt_ids: Vec<u32>,
+    pub completion_ids: Vec<u32>,
 }
 
 impl Rollout {
@@ -42,15 +53,57 @@ impl Rollout {
             action_mask: Some(mask),
             truncated: false,
             rewards: Vec::new(),
+            later_turns: Vec::new(),
         }
     }
 
-    /// Number of completion tokens that count as actions.
+    /// A multi-turn rollout from its turns, each a prompt and the policy's completion (every
+    /// completion token an action); `None` when there is no turn. Not truncated, no rewards.
+    pub fn from_turns(turns: Vec<(Vec<u32>, Vec<u32>)>) -> Option<Self> {
+        let mut turns = turns.into_iter();
+        let (prompt_ids, completion_ids) = turns.next()?;
+        Some(Self {
+            prompt_ids,
+            completion_ids,
+            action_mask: None,
+            truncated: false,
+            rewards: Vec::new(),
+            later_turns: turns
+                .map(|(prompt_ids, completion_ids)| TurnPart {
+                    prompt_ids,
+                    completion_ids,
+                })
+                .collect(),
+        })
+    }
+
+    /// Completion tokens of every turn.
+    pub fn completion_tokens(&self) -> usize {
+        self.completion_ids.len()
+            + self
+                .later_turns
+                .iter()
+                .map(|t| t.completion_ids.len())
+                .sum::<usize>()
+    }
+
+    /// Prompt tokens of every turn.
+    pub fn prompt_tokens(&self) -> usize {
+        self.prompt_ids.len()
+            + self
+                .later_turns
+                .iter()
+                .map(|t| t.prompt_ids.len())
+                .sum::<usize>()
+    }
+
+    /// Number of completion tokens that count as actions (later turns included).
     pub fn action_tokens(&self) -> usize {
-        match &self.action_mask {
+        let first = match &self.action_mask {
             Some(m) => m.iter().filter(|a| **a).count(),
             None => self.completion_ids.len(),
-        }
+        };
+        first + self.completion_tokens() - self.completion_ids.len()
     }
 }
 
@@ -140,6 +193,7 @@ impl RolloutSource for ChatRollouts {
                 action_mask: None,
                 truncated,
                 rewards: scores.iter().map(|term| term[i]).collect(),
+                later_turns: Vec::new(),
             })
             .collect())
     }

@@ -135,7 +135,11 @@ fn check_rollouts(rollouts: &[Rollout], expected: usize, terms: usize) -> Result
             .action_mask
             .as_ref()
             .is_none_or(|m| m.len() == r.completion_ids.len());
-        if r.prompt_ids.is_empty() || r.completion_ids.is_empty() || !mask_ok {
+        let turns_ok = r
+            .later_turns
+            .iter()
+            .all(|t| !t.prompt_ids.is_empty() && !t.completion_ids.is_empty());
+        if r.prompt_ids.is_empty() || r.completion_ids.is_empty() || !mask_ok || !turns_ok {
             return Err(GrpoError::input(
                 format!("rollout {i}: empty prompt or completion, or a mask of the wrong length"),
                 help,
@@ -291,14 +295,22 @@ where
             GenerationStats::new(&rollouts, &names, &totals, advantages.frac_reward_zero_std);
         state.num_tokens += generation.tokens;
         state.generations += 1;
-        let masks: Vec<Vec<f32>> = rollouts
-            .iter()
-            .map(|r| loss_mask(r, config.mask_truncated))
-            .collect();
-        let pairs: Vec<(&[u32], &[u32])> = rollouts
-            .iter()
-            .map(|r| (r.prompt_ids.as_slice(), r.completion_ids.as_slice()))
-            .collect();
+        // Every scored sequence: each rollout's first turn, then its later turns, all with
+        // the rollout's advantage.
+        let mut masks: Vec<Vec<f32>> = Vec::with_capacity(rollouts.len());
+        let mut pairs: Vec<(&[u32], &[u32])> = Vec::with_capacity(rollouts.len());
+        let mut seq_advantages: Vec<f64> = Vec::with_capacity(rollouts.len());
+        for (r, &advantage) in rollouts.iter().zip(&advantages.values) {
+            masks.push(loss_mask(r, config.mask_truncated));
+            pairs.push((r.prompt_ids.as_slice(), r.completion_ids.as_slice()));
+            seq_advantages.push(advantage);
+            let keep = if config.mask_truncated && r.truncated { 0.0 } else { 1.0 };
+            for t in &r.later_turns {
+                masks.push(vec![keep; t.completion_ids.len()]);
+                pairs.push((t.prompt_ids.as_slice(), t.completion_ids.as_slice()));
+                seq_advantages.push(advantage);
+            }
+        }
         let score = |decoder: &Decoder| {
             score_rows(
                 decoder,
@@ -313,12 +325,12 @@ where
         let old_logp = (config.iterations > 1)
             .then(|| score(&sampler.decoder))
             .transpose()?;
-        let rows: Vec<UpdateRow<'_>> = (0..rollouts.len())
+        let rows: Vec<UpdateRow<'_>> = (0..pairs.len())
             .map(|i| UpdateRow {
                 prompt: pairs[i].0,
                 completion: pairs[i].1,
                 mask: &masks[i],
-                advantage: advantages.values[i],
+                advantage: seq_advantages[i],
                 old_logp: old_logp.as_ref().map(|v| v[i].as_slice()),
                 ref_logp: ref_logp.as_ref().map(|v| v[i].as_slice()),
             })
@@ -326,7 +338,7 @@ where
         let update = UpdateSettings {
             loss: settings,
             norm: Normaliser {
-                sequences: rollouts.len(),
+                sequences: pairs.len(),
                 active_tokens: masks.iter().flatten().map(|&m| f64::from(m)).sum(),
                 max_tokens: config.max_tokens,
             },
