@@ -143,12 +143,19 @@ fn both_stages_train_then_nothing_reruns_and_lambda_reruns_from_alignment() {
     let metrics = lines(&director.join("metrics.jsonl"));
     assert_eq!(metrics.len(), 1, "1 context, batch 1: 1 step");
     for name in ["rewards/coherence/mean", "rewards/diverse/mean", "kl"] {
-        assert!(metrics[0].get(name).is_some(), "director metrics lack {name}");
+        assert!(
+            metrics[0].get(name).is_some(),
+            "director metrics lack {name}"
+        );
     }
     // Episodes of 2 turns: the completion length counts the directives of both turns.
     let rollouts = lines(&director.join("last_rollouts.jsonl"));
     assert_eq!(rollouts.len(), 2, "G = 2 episodes");
-    assert!(rollouts.iter().all(|r| r["turns"].as_array().unwrap().len() == 2));
+    assert!(
+        rollouts
+            .iter()
+            .all(|r| r["turns"].as_array().unwrap().len() == 2)
+    );
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(director.join("director_summary.json")).unwrap(),
     )
@@ -217,8 +224,12 @@ fn killed_after_a_checkpoint_then_rerun_gives_the_uninterrupted_adapters() {
     let executed = stage_ids(&rerun, "executed");
     assert!(executed.contains(&DIRECT.to_string()), "{rerun}");
     for file in ["align_summary.json", "director_summary.json"] {
-        let a = whole.artifact_with(file).join("adapter/adapter_model.safetensors");
-        let b = killed.artifact_with(file).join("adapter/adapter_model.safetensors");
+        let a = whole
+            .artifact_with(file)
+            .join("adapter/adapter_model.safetensors");
+        let b = killed
+            .artifact_with(file)
+            .join("adapter/adapter_model.safetensors");
         assert_eq!(
             std::fs::read(&a).unwrap(),
             std::fs::read(&b).unwrap(),

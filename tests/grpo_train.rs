@@ -425,14 +425,49 @@ fn later_turns_are_scored_after_their_own_prompts() {
         read_metrics(&out.path().join("metrics.jsonl")).unwrap()
     };
     let whole = run(&mut |dir| {
-        train_grpo(policy(), &mut rollouts(), &prompts(), &cfg, GrpoRun { output_dir: dir, checkpoint_dir: None }, &mut NoProgress).unwrap();
+        train_grpo(
+            policy(),
+            &mut rollouts(),
+            &prompts(),
+            &cfg,
+            GrpoRun {
+                output_dir: dir,
+                checkpoint_dir: None,
+            },
+            &mut NoProgress,
+        )
+        .unwrap();
     });
     let split = run(&mut |dir| {
-        train_grpo(policy(), &mut TwoTurns(rollouts()), &prompts(), &cfg, GrpoRun { output_dir: dir, checkpoint_dir: None }, &mut NoProgress).unwrap();
+        train_grpo(
+            policy(),
+            &mut TwoTurns(rollouts()),
+            &prompts(),
+            &cfg,
+            GrpoRun {
+                output_dir: dir,
+                checkpoint_dir: None,
+            },
+            &mut NoProgress,
+        )
+        .unwrap();
     });
-    for name in ["loss", "grad_norm", "kl", "entropy", "reward", "completions/mean_length"] {
-        let (a, b) = (whole[0][name].as_f64().unwrap(), split[0][name].as_f64().unwrap());
-        assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{name}: whole {a}, two turns {b}");
+    for name in [
+        "loss",
+        "grad_norm",
+        "kl",
+        "entropy",
+        "reward",
+        "completions/mean_length",
+    ] {
+        let (a, b) = (
+            whole[0][name].as_f64().unwrap(),
+            split[0][name].as_f64().unwrap(),
+        );
+        assert!(
+            (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
+            "{name}: whole {a}, two turns {b}"
+        );
     }
     assert!(whole[0]["grad_norm"].as_f64().unwrap() > 0.0);
 }

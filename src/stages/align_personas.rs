@@ -144,7 +144,11 @@ fn prompt_rows(
     params: &AlignPersonasParams,
 ) -> miette::Result<Vec<PolicyPrompt>> {
     let mut contexts: Vec<ContextRecord> = Vec::new();
-    for input in ctx.inputs.iter().filter(|i| i.kind == StageKind::LoadDataset) {
+    for input in ctx
+        .inputs
+        .iter()
+        .filter(|i| i.kind == StageKind::LoadDataset)
+    {
         contexts.extend(read_jsonl::<ContextRecord>(&input.dir.join(RECORDS))?);
     }
     if contexts.is_empty() {
@@ -182,7 +186,8 @@ fn reward_terms(
         let reward: Box<dyn crate::train::grpo::RewardFn> = match &term.signal {
             RewardSignal::Rm { base } => {
                 let rm = ctx.input(StageKind::TrainRewardModel)?;
-                let model = load_reward_model(&rm.dir.join(train_reward_model::MODEL), &base.device)?;
+                let model =
+                    load_reward_model(&rm.dir.join(train_reward_model::MODEL), &base.device)?;
                 Box::new(RewardModelReward::new("rm", model))
             }
             RewardSignal::Format {
@@ -217,9 +222,7 @@ fn last_metrics(
     per_persona: bool,
 ) -> miette::Result<serde_json::Value> {
     let last = |path: &Path| -> miette::Result<serde_json::Value> {
-        Ok(read_metrics(path)?
-            .pop()
-            .unwrap_or(serde_json::Value::Null))
+        Ok(read_metrics(path)?.pop().unwrap_or(serde_json::Value::Null))
     };
     if !per_persona {
         return last(&ctx.out_dir.join(METRICS));

@@ -9,12 +9,12 @@
 
 use std::cell::RefCell;
 
-use crate::dialogue::{
-    ChatModel, CoherenceScorer, ConversationConfig, ConversationRow, DialogueError,
-    EpisodeStart, GroupRewardWeights, Models, NoProgress, group_rewards, plan_episodes,
-    run_conversations, scale_to_unit,
-};
 use crate::dialogue::history::render_background;
+use crate::dialogue::{
+    ChatModel, CoherenceScorer, ConversationConfig, ConversationRow, DialogueError, EpisodeStart,
+    GroupRewardWeights, Models, NoProgress, group_rewards, plan_episodes, run_conversations,
+    scale_to_unit,
+};
 use crate::judge::any_judge::Judge;
 use crate::judge::from_spec::persona_profile;
 use crate::judge::item::{JudgeItem, Rubric, RubricCriterion, RubricLevel, Subject, Turn};
@@ -193,9 +193,9 @@ impl CoherenceScorer for JudgeCoherence<'_> {
                 }
             })
             .collect();
-        let run = judge
-            .judge(&rubric, &items)
-            .map_err(|e| DialogueError::config(format!("coherence judge: {e}"), "check the judge"))?;
+        let run = judge.judge(&rubric, &items).map_err(|e| {
+            DialogueError::config(format!("coherence judge: {e}"), "check the judge")
+        })?;
         run.judged
             .iter()
             .map(|j| {

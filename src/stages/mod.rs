@@ -5,8 +5,8 @@
 
 pub mod context;
 pub mod director_rollouts;
-pub mod output;
 pub mod grpo_run;
+pub mod output;
 pub mod registry;
 pub mod sampler;
 

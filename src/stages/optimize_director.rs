@@ -63,10 +63,15 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     for dir in &adapters {
         speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
     }
-    let speakers: Vec<&dyn ChatModel> = speakers_owned.iter().map(|m| m as &dyn ChatModel).collect();
+    let speakers: Vec<&dyn ChatModel> =
+        speakers_owned.iter().map(|m| m as &dyn ChatModel).collect();
 
     let mut rows: Vec<serde_json::Value> = Vec::new();
-    for input in ctx.inputs.iter().filter(|i| i.kind == StageKind::LoadDataset) {
+    for input in ctx
+        .inputs
+        .iter()
+        .filter(|i| i.kind == StageKind::LoadDataset)
+    {
         rows.extend(read_jsonl::<serde_json::Value>(&input.dir.join(RECORDS))?);
     }
     let budget = cfg.transcript_budget(speakers[0].context_window());

@@ -304,7 +304,11 @@ where
             masks.push(loss_mask(r, config.mask_truncated));
             pairs.push((r.prompt_ids.as_slice(), r.completion_ids.as_slice()));
             seq_advantages.push(advantage);
-            let keep = if config.mask_truncated && r.truncated { 0.0 } else { 1.0 };
+            let keep = if config.mask_truncated && r.truncated {
+                0.0
+            } else {
+                1.0
+            };
             for t in &r.later_turns {
                 masks.push(vec![keep; t.completion_ids.len()]);
                 pairs.push((t.prompt_ids.as_slice(), t.completion_ids.as_slice()));
