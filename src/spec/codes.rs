@@ -230,6 +230,19 @@ pub const CODES: &[ErrorCode] = &[
     ),
     c("model::unsupported", "a model feature is not supported"),
     c("model::invalid_input", "invalid input to the model runtime"),
+    c(
+        "grpo::config",
+        "a GRPO setting is out of range or inconsistent",
+    ),
+    c(
+        "grpo::input",
+        "GRPO input is unusable: no trainable adapters, a bad prompt, or rollouts of the wrong shape",
+    ),
+    c(
+        "grpo::reward",
+        "a GRPO reward term returned the wrong number of scores or a non-finite score",
+    ),
+    c("grpo::io", "a GRPO output file cannot be written"),
 ];
 
 /// The meaning of a code (`E013` or `mascot::E013`, `mascot::exec::io`...).
