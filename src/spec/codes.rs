@@ -274,7 +274,8 @@ pub const CODES: &[ErrorCode] = &[
         "the device is unknown or cannot be initialised",
     ),
     c("model::unsupported", "a model feature is not supported"),
-    c("model::invalid_input", "invalid input to the model runtime"),    c("mascot::dialogue::coherence", "a coherence score for a conversation is outside [0, 1]"),
+    c("model::invalid_input", "invalid input to the model runtime"),
+    c("mascot::dialogue::coherence", "a coherence score for a conversation is outside [0, 1]"),
     c("mascot::dialogue::completions", "a model returned a different number of completions than prompts"),
     c("mascot::dialogue::config", "invalid conversation setup (system, personas, order, turns)"),
     c("mascot::dialogue::model", "a speaker, director or user model failed during a conversation turn"),
@@ -318,6 +319,19 @@ pub const CODES: &[ErrorCode] = &[
     c("mascot::report::score_row", "a row of an evaluation's scores.jsonl is invalid"),
     c("mascot::report::template", "a report page cannot be rendered"),
     c("mascot::report::transcript", "a conversation row cannot be shown as a transcript"),
+    c(
+        "grpo::config",
+        "a GRPO setting is out of range or inconsistent",
+    ),
+    c(
+        "grpo::input",
+        "GRPO input is unusable: no trainable adapters, a bad prompt, or rollouts of the wrong shape",
+    ),
+    c(
+        "grpo::reward",
+        "a GRPO reward term returned the wrong number of scores or a non-finite score",
+    ),
+    c("grpo::io", "a GRPO output file cannot be written"),
 ];
 
 /// The meaning of a code (`E013` or `mascot::E013`, `mascot::exec::io`...).

@@ -4,11 +4,15 @@
 //! without one fail with a clear "not executable yet" error.
 
 pub mod context;
+pub mod director_rollouts;
+pub mod grpo_run;
 pub mod output;
 pub mod registry;
 pub mod sampler;
 
+pub mod align_personas;
 pub mod load_dataset;
+pub mod optimize_director;
 pub mod report;
 pub mod sample_candidates;
 pub mod simulated_users;

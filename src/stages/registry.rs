@@ -5,7 +5,9 @@
 use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
-use crate::stages::{load_dataset, report, sample_candidates, simulated_users};
+use crate::stages::{
+    align_personas, load_dataset, optimize_director, report, sample_candidates, simulated_users,
+};
 
 /// A stage kind's implementation.
 pub struct Implementation {
@@ -32,6 +34,8 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
+    imp(StageKind::AlignPersonas, align_personas::VERSION, align_personas::run),
+    imp(StageKind::OptimizeDirector, optimize_director::VERSION, optimize_director::run),
     imp(StageKind::Report, report::VERSION, report::run),
 ];
 

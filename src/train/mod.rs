@@ -10,6 +10,7 @@ pub mod data_order;
 pub mod error;
 pub mod fsio;
 pub mod grads;
+pub mod grpo;
 pub mod metrics;
 pub mod optimizer;
 pub mod params;

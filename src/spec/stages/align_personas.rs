@@ -25,9 +25,16 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<AlignPersonasParams>(p, |p| Some(&p.model)),
 };
 
-pub const FIELDS: &[FieldSpec] = &join::<2, 8, 10>(
-    [DATA, f("reward", Ty::Reward(Level::Agent), Required)],
-    grpo::fields(512),
+pub const FIELDS: &[FieldSpec] = &join::<11, 8, 19>(
+    join::<3, 8, 11>(
+        [
+            DATA,
+            f("reward", Ty::Reward(Level::Agent), Required),
+            f("per_persona", Ty::Bool, Optional),
+        ],
+        grpo::fields(512),
+    ),
+    grpo::OPTIONS,
 );
 
 /// Phase 1 settings.
@@ -39,6 +46,35 @@ pub struct AlignPersonasParams {
     pub reward: RewardSpec,
     pub grpo: GrpoParams,
     pub seed: u64,
+    /// One adapter per persona instead of one shared adapter; default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_persona: Option<bool>,
+}
+
+/// The aligned adapter in PEFT's format (`adapter_config.json`,
+/// `adapter_model.safetensors`); with `per_persona`, `personas/<slug>/adapter/` instead.
+pub const ADAPTER: &str = "adapter";
+/// With `per_persona`: one folder per persona (`<slug>/adapter/`, `<slug>/metrics.jsonl`).
+pub const PERSONAS_DIR: &str = "personas";
+/// Per-step GRPO metrics (TRL's names), one JSON object per line.
+pub const METRICS: &str = "metrics.jsonl";
+/// [`AlignSummary`]: the run's settings, steps, starting policy and per-persona adapters.
+pub const SUMMARY: &str = "align_summary.json";
+
+/// What `align_summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlignSummary {
+    /// Prompt rows (contexts x personas).
+    pub prompts: usize,
+    pub steps: usize,
+    /// `sft` when training started from the `train_sft` adapter, else `base`.
+    pub start: String,
+    /// The reward terms and their weights, in the order they are logged.
+    pub reward_terms: Vec<(String, f64)>,
+    /// Persona name -> adapter folder (relative to the artifact).
+    pub adapters: Vec<(String, String)>,
+    /// The last step's metrics.
+    pub final_metrics: serde_json::Value,
 }
 
 fn reward(f: &Fields, p: &PipelineView) -> Result<RewardSpec, LowerError> {
@@ -59,6 +95,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         reward,
         grpo: grpo::lower(f)?,
         seed: p.seed,
+        per_persona: f.opt("per_persona")?,
     };
     let mut inputs: Vec<_> = first(g, StageKind::TrainSft).into_iter().collect();
     if uses_rm {

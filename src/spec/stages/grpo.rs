@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::field::{FieldSpec, Preset::*, f, int, nonneg, positive};
-use crate::spec::value::{Fields, LowerError};
+use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, positive};
+use crate::spec::value::{Fields, LowerError, Symbol};
 
 /// The GRPO fields (paper defaults), with the token budget of the phase's samples.
 pub const fn fields(max_tokens: i64) -> [FieldSpec; 8] {
@@ -20,6 +20,24 @@ pub const fn fields(max_tokens: i64) -> [FieldSpec; 8] {
     ]
 }
 
+/// GRPO options beyond the paper's (TRL's, with TRL's or the library's default when left
+/// out). Optional fields: a stage that leaves them out keeps its plan key.
+pub const OPTIONS: [FieldSpec; 8] = [
+    f("clip_high", positive(), Optional),
+    f("top_p", positive(), Optional),
+    f("loss", Ty::Sym(LOSSES), Optional),
+    f("scale_rewards", Ty::Sym(SCALE_REWARDS), Optional),
+    f("iterations", int(1), Optional),
+    f("mask_truncated", Ty::Bool, Optional),
+    f("max_steps", int(1), Optional),
+    f("checkpoint_every", int(1), Optional),
+];
+
+/// `loss:` aggregations (`grpo` is equation 5).
+pub const LOSSES: &[&str] = &["grpo", "bnpo", "dr_grpo", "dapo"];
+/// `scale_rewards:` choices.
+pub const SCALE_REWARDS: &[&str] = &["group", "batch", "none"];
+
 /// GRPO settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GrpoParams {
@@ -34,6 +52,30 @@ pub struct GrpoParams {
     pub lr: f64,
     pub max_tokens: usize,
     pub temperature: f32,
+    /// Upper clip epsilon; default `clip`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_high: Option<f64>,
+    /// Nucleus sampling threshold; default 1 (off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    /// Loss aggregation (one of [`LOSSES`]); default `grpo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<String>,
+    /// Advantage scaling (one of [`SCALE_REWARDS`]); default `group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_rewards: Option<String>,
+    /// Updates per generation batch; default 1 (on-policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<usize>,
+    /// Completions cut by `max_tokens` leave the loss; default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask_truncated: Option<bool>,
+    /// A cap on optimizer steps; default none (`epochs` passes over the prompts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<usize>,
+    /// Checkpoint cadence in optimizer steps; default 50 (and always after the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<usize>,
 }
 
 /// The GRPO fields of a stage.
@@ -47,5 +89,13 @@ pub fn lower(f: &Fields) -> Result<GrpoParams, LowerError> {
         lr: f.req("lr")?,
         max_tokens: f.req("max_tokens")?,
         temperature: f.req("temperature")?,
+        clip_high: f.opt("clip_high")?,
+        top_p: f.opt("top_p")?,
+        loss: f.opt::<Symbol>("loss")?.map(|s| s.0),
+        scale_rewards: f.opt::<Symbol>("scale_rewards")?.map(|s| s.0),
+        iterations: f.opt("iterations")?,
+        mask_truncated: f.opt("mask_truncated")?,
+        max_steps: f.opt("max_steps")?,
+        checkpoint_every: f.opt("checkpoint_every")?,
     })
 }

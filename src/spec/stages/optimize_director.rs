@@ -25,13 +25,16 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<OptimizeDirectorParams>(p, |p| Some(&p.director)),
 };
 
-pub const FIELDS: &[FieldSpec] = &join::<3, 8, 11>(
-    [
-        DATA,
-        f("reward", Ty::Reward(Level::Group), Required),
-        f("turns", int(1), Int(4)),
-    ],
-    grpo::fields(128),
+pub const FIELDS: &[FieldSpec] = &join::<11, 8, 19>(
+    join::<3, 8, 11>(
+        [
+            DATA,
+            f("reward", Ty::Reward(Level::Group), Required),
+            f("turns", int(1), Int(4)),
+        ],
+        grpo::fields(128),
+    ),
+    grpo::OPTIONS,
 );
 
 /// Phase 2 settings.
@@ -47,6 +50,30 @@ pub struct OptimizeDirectorParams {
     pub turns: usize,
     pub grpo: GrpoParams,
     pub seed: u64,
+}
+
+/// The trained director adapter in PEFT's format (`adapter_config.json`,
+/// `adapter_model.safetensors`), for the director model.
+pub const ADAPTER: &str = "adapter";
+/// Per-step GRPO metrics (TRL's names; reward terms `coherence` and `diverse`).
+pub const METRICS: &str = "metrics.jsonl";
+/// The conversations of the last step (dialogue `ConversationRow`s), to read what the
+/// director learnt.
+pub const LAST_ROLLOUTS: &str = "last_rollouts.jsonl";
+/// [`DirectorSummary`].
+pub const SUMMARY: &str = "director_summary.json";
+
+/// What `director_summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectorSummary {
+    pub contexts: usize,
+    pub steps: usize,
+    /// Where the frozen speakers came from: `align_personas`, `train_sft` or `base`.
+    pub speakers: String,
+    /// `(coherence weight, eta)`.
+    pub weights: (f64, f64),
+    /// The last step's metrics.
+    pub final_metrics: serde_json::Value,
 }
 
 /// The director model (the speaker when the pipeline names none) and whether it shares the

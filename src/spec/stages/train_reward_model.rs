@@ -19,6 +19,10 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<TrainRewardModelParams>(p, |p| Some(&p.base)),
 };
 
+/// The trained reward model in the artifact: a Hugging Face sequence-classification folder
+/// (`config.json`, `model.safetensors`, tokenizer files) that `rm(...)` rewards load.
+pub const MODEL: &str = "model";
+
 pub const FIELDS: &[FieldSpec] = &[
     f("base", Ty::Ref(DeclKind::Model), Required),
     f("epochs", int(1), Int(3)),

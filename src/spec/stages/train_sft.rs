@@ -31,6 +31,10 @@ pub const FIELDS: &[FieldSpec] = &[
     f("lr", positive(), Float(2e-5)),
 ];
 
+/// The SFT adapter in the artifact, in PEFT's format (the starting policy of
+/// `align_personas`).
+pub const ADAPTER: &str = "adapter";
+
 /// Supervised fine-tuning settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSftParams {

@@ -1,0 +1,206 @@
+//! `optimize_director` (equation 7): GRPO with LoRA on the director over episodes of `turns`
+//! turns, G per context, the speakers frozen (the `align_personas` adapters when the
+//! pipeline has them, else the `train_sft` adapter, else the base), rewarded with
+//! `coherence(judge) + eta * diverse()` (judge answers cached in `ctx.calls_dir`). Only the
+//! director's directive tokens are trained on. Checkpoints go to `ctx.work_dir`, so a killed
+//! run resumes. Writes `adapter/` (PEFT), `metrics.jsonl`, `last_rollouts.jsonl` and
+//! `director_summary.json`.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use crate::dialogue::{
+    ChatModel, config_from_director_params, group_reward_from_spec, starts_from_records,
+};
+use crate::judge::{CallCache, judge_from_spec};
+use crate::model::LoadedModel;
+use crate::spec::StageKind;
+use crate::spec::stages::align_personas::{self, AlignSummary};
+use crate::spec::stages::load_dataset::RECORDS;
+use crate::spec::stages::optimize_director::{
+    DirectorSummary, LAST_ROLLOUTS, METRICS, OptimizeDirectorParams, SUMMARY,
+};
+use crate::spec::stages::train_sft;
+use crate::stages::context::StageContext;
+use crate::stages::director_rollouts::{DirectorPrompt, DirectorRollouts, JudgeCoherence};
+use crate::stages::grpo_run::{StageTrainProgress, grpo_config, paper_lora, without_lora};
+use crate::stages::output::StageOutput;
+use crate::train::grpo::{GrpoRun, total_steps, train_grpo};
+use crate::train::metrics::read_metrics;
+use crate::util::{read_jsonl, write_json, write_jsonl};
+
+/// Bump when what this stage writes changes (reruns `optimize_director` stages only).
+pub const VERSION: u32 = 1;
+
+pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
+    let params: OptimizeDirectorParams = ctx.params()?;
+    let stage = ctx.stage.id.as_str();
+    if params.personas.is_empty() {
+        return Err(miette::miette!(
+            code = "mascot::stage::personas",
+            help = "give the pipeline at least one persona",
+            "stage `{stage}`: no personas to direct"
+        ));
+    }
+    let config = grpo_config(&params.grpo, params.seed, stage)?;
+    let cfg = config_from_director_params(&params);
+    let (weights, judge_spec) = group_reward_from_spec(&params.reward)?;
+    let judge = match &judge_spec {
+        Some(spec) => Some(judge_from_spec(
+            spec,
+            ctx.base_dir,
+            Some(CallCache::open(ctx.calls_dir)?),
+        )?),
+        None => None,
+    };
+
+    let (origin, adapters) = speaker_adapters(ctx, &params)?;
+    let speaker_spec = without_lora(&params.speaker);
+    let mut speakers_owned: Vec<LoadedModel> = Vec::with_capacity(adapters.len().max(1));
+    if adapters.is_empty() {
+        speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?);
+    }
+    for dir in &adapters {
+        speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
+    }
+    let speakers: Vec<&dyn ChatModel> =
+        speakers_owned.iter().map(|m| m as &dyn ChatModel).collect();
+
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    for input in ctx
+        .inputs
+        .iter()
+        .filter(|i| i.kind == StageKind::LoadDataset)
+    {
+        rows.extend(read_jsonl::<serde_json::Value>(&input.dir.join(RECORDS))?);
+    }
+    let budget = cfg.transcript_budget(speakers[0].context_window());
+    let starts = starts_from_records(&rows, speakers[0], budget)?;
+    if starts.is_empty() {
+        return Err(miette::miette!(
+            code = "mascot::stage::inputs",
+            help = "load a dataset with at least one record (check its `limit` and subsets)",
+            "stage `{stage}`: no contexts to play episodes from"
+        ));
+    }
+    let prompts: Vec<DirectorPrompt> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.context_id.clone()))
+        .collect();
+
+    let lora = params.director.lora.clone().unwrap_or_else(paper_lora);
+    let director = LoadedModel::load_trainable(&without_lora(&params.director), ctx.base_dir)?
+        .with_new_lora(&lora, params.seed)?;
+    let coherence = JudgeCoherence {
+        judge: judge.as_ref(),
+        personas: &params.personas,
+        starts: &starts,
+    };
+    let mut source = DirectorRollouts {
+        cfg,
+        personas: &params.personas,
+        starts: &starts,
+        speakers,
+        coherence: &coherence,
+        weights,
+        last_rows: RefCell::new(Vec::new()),
+    };
+    ctx.progress
+        .set_total(total_steps(&config, prompts.len()) as u64);
+    let mut progress = StageTrainProgress {
+        progress: ctx.progress,
+        label: String::new(),
+    };
+    let outcome = train_grpo(
+        director,
+        &mut source,
+        &prompts,
+        &config,
+        GrpoRun {
+            output_dir: ctx.out_dir,
+            checkpoint_dir: Some(ctx.work_dir),
+        },
+        &mut progress,
+    )?;
+    // A run resumed from its final checkpoint trains nothing and has no last rollouts.
+    let last = source.last_rows.into_inner();
+    write_jsonl(&ctx.out_dir.join(LAST_ROLLOUTS), &last)?;
+    let final_metrics = read_metrics(&ctx.out_dir.join(METRICS))?
+        .pop()
+        .unwrap_or(serde_json::Value::Null);
+    let summary = DirectorSummary {
+        contexts: starts.len(),
+        steps: outcome.total_steps,
+        speakers: origin.into(),
+        weights: (weights.coherence, weights.eta),
+        final_metrics,
+    };
+    write_json(&ctx.out_dir.join(SUMMARY), &summary)?;
+    Ok(StageOutput {
+        summary: serde_json::json!({
+            "contexts": summary.contexts,
+            "steps": summary.steps,
+            "speakers": summary.speakers,
+            "resumed_from": outcome.resumed_from,
+            "final": summary.final_metrics,
+        }),
+    })
+}
+
+/// Where the frozen speakers come from, and their adapter folders: one shared adapter, one
+/// per persona in persona order, or none (the base).
+fn speaker_adapters(
+    ctx: &StageContext,
+    params: &OptimizeDirectorParams,
+) -> miette::Result<(&'static str, Vec<PathBuf>)> {
+    if let Some(aligned) = ctx
+        .inputs
+        .iter()
+        .find(|i| i.kind == StageKind::AlignPersonas)
+    {
+        let path = aligned.dir.join(align_personas::SUMMARY);
+        let summary: AlignSummary = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                miette::miette!(
+                    code = "mascot::stage::inputs",
+                    help = "the align_personas artifact is damaged: run `mascot cache verify`",
+                    "stage `{}`: cannot read `{}`: {e}",
+                    ctx.stage.id,
+                    path.display()
+                )
+            })?;
+        let mut folders = Vec::with_capacity(params.personas.len());
+        for p in &params.personas {
+            let folder = summary
+                .adapters
+                .iter()
+                .find(|(name, _)| *name == p.name)
+                .map(|(_, f)| f.clone())
+                .ok_or_else(|| {
+                    miette::miette!(
+                        code = "mascot::stage::inputs",
+                        help = "align_personas and optimize_director read the pipeline's personas; recompile the experiment",
+                        "stage `{}`: the aligned speakers have no adapter for persona `{}`",
+                        ctx.stage.id,
+                        p.name
+                    )
+                })?;
+            folders.push(folder);
+        }
+        let shared = folders.windows(2).all(|w| w[0] == w[1]);
+        let dirs: Vec<PathBuf> = folders.iter().map(|f| aligned.dir.join(f)).collect();
+        let dirs = if shared {
+            dirs.into_iter().take(1).collect()
+        } else {
+            dirs
+        };
+        return Ok(("align_personas", dirs));
+    }
+    if let Some(sft) = ctx.inputs.iter().find(|i| i.kind == StageKind::TrainSft) {
+        return Ok(("train_sft", vec![sft.dir.join(train_sft::ADAPTER)]));
+    }
+    Ok(("base", Vec::new()))
+}
