@@ -8,6 +8,9 @@ pub mod output;
 pub mod registry;
 pub mod sampler;
 
+pub mod evaluate;
+pub mod evaluate_items;
+pub mod generate_conversations;
 pub mod load_dataset;
 pub mod report;
 pub mod sample_candidates;

@@ -5,7 +5,9 @@
 use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
-use crate::stages::{load_dataset, report, sample_candidates, simulated_users};
+use crate::stages::{
+    evaluate, generate_conversations, load_dataset, report, sample_candidates, simulated_users,
+};
 
 /// A stage kind's implementation.
 pub struct Implementation {
@@ -30,6 +32,8 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::LoadDataset, load_dataset::VERSION, load_dataset::run),
     imp(StageKind::SimulatedUsers, simulated_users::VERSION, simulated_users::run),
     imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
+    imp(StageKind::GenerateConversations, generate_conversations::VERSION, generate_conversations::run),
+    imp(StageKind::Evaluate, evaluate::VERSION, evaluate::run),
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::Report, report::VERSION, report::run),
