@@ -100,6 +100,7 @@ impl EpisodeStart {
                 background: conv.situation.trim().to_string(),
                 user_message: first.utterance.trim().to_string(),
                 cut: None,
+                emotion: Some(conv.emotion.trim().to_string()).filter(|e| !e.is_empty()),
             },
         })
     }
@@ -130,6 +131,7 @@ impl EpisodeStart {
                 background,
                 user_message: query.query.trim().to_string(),
                 cut: Some(cut),
+                emotion: None,
             },
         })
     }
@@ -183,6 +185,7 @@ mod tests {
         assert_eq!(start.opening.background, "I won a race.");
         assert_eq!(start.opening.user_message, "Guess what, I won!");
         assert_eq!(start.opening.cut, None);
+        assert_eq!(start.opening.emotion.as_deref(), Some("proud"));
     }
 
     #[test]

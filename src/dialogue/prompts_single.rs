@@ -60,6 +60,23 @@ pub fn few_shot_examples(personas: &[Persona], dataset: DatasetKind) -> Vec<FewS
     }
 }
 
+/// The single assistant of the baselines as a persona (the paper's Table 3: "w/o
+/// Personas"): its name and the role line of its prompt. The judges score a baseline's
+/// Consistency against this profile: how well it keeps the role it was given.
+pub fn assistant_persona(dataset: DatasetKind) -> Persona {
+    let traits: &[&str] = match dataset {
+        DatasetKind::EmpatheticDialogues => &["supportive", "attentive"],
+        DatasetKind::Qmsum => &["helpful", "accurate"],
+    };
+    Persona {
+        name: ASSISTANT.into(),
+        description: role_line(dataset).into(),
+        traits: traits.iter().map(|t| t.to_string()).collect(),
+        style: None,
+        examples: Vec::new(),
+    }
+}
+
 fn role_line(dataset: DatasetKind) -> &'static str {
     match dataset {
         DatasetKind::EmpatheticDialogues => {

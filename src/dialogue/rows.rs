@@ -73,6 +73,10 @@ pub struct Opening {
     /// QMSum only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cut: Option<TranscriptCut>,
+    /// ED only: the conversation's emotion label (`proud`, `sad`...), which the heuristic
+    /// judge reads for the context's valence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emotion: Option<String>,
 }
 
 /// Why a directive did not name a known persona.

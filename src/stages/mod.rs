@@ -11,6 +11,9 @@ pub mod registry;
 pub mod sampler;
 
 pub mod align_personas;
+pub mod evaluate;
+pub mod evaluate_items;
+pub mod generate_conversations;
 pub mod load_dataset;
 pub mod optimize_director;
 pub mod report;

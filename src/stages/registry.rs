@@ -6,7 +6,8 @@ use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::{
-    align_personas, load_dataset, optimize_director, report, sample_candidates, simulated_users,
+    align_personas, evaluate, generate_conversations, load_dataset, optimize_director, report,
+    sample_candidates, simulated_users,
 };
 
 /// A stage kind's implementation.
@@ -32,6 +33,8 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::LoadDataset, load_dataset::VERSION, load_dataset::run),
     imp(StageKind::SimulatedUsers, simulated_users::VERSION, simulated_users::run),
     imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
+    imp(StageKind::GenerateConversations, generate_conversations::VERSION, generate_conversations::run),
+    imp(StageKind::Evaluate, evaluate::VERSION, evaluate::run),
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::AlignPersonas, align_personas::VERSION, align_personas::run),

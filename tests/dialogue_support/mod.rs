@@ -49,6 +49,7 @@ pub fn ed_start(id: &str, situation: &str, opening: &str) -> EpisodeStart {
             background: situation.into(),
             user_message: opening.into(),
             cut: None,
+            emotion: None,
         },
     }
 }
@@ -70,6 +71,7 @@ pub fn qmsum_start() -> EpisodeStart {
                 tokens_total: 50,
                 budget: 24,
             }),
+            emotion: None,
         },
     }
 }

@@ -5,6 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
+
+/// A share in `[0, 1]`.
+const SHARE: Ty = Ty::Float {
+    min: 0.0,
+    open_min: false,
+    max: Some(1.0),
+    open_max: false,
+};
 use crate::spec::judge::JudgeSpec;
 use crate::spec::rubric::RubricSpec;
 use crate::spec::stages::common::{judge_weights, model_device, only_needs};
@@ -23,6 +31,7 @@ pub const SPEC: KindSpec = KindSpec {
 pub const FIELDS: &[FieldSpec] = &[
     f("judge", Ty::Ref(DeclKind::Judge), Required),
     f("rubrics", Ty::RefList(DeclKind::Rubric), Required),
+    f("max_failures", SHARE, Optional),
 ];
 
 /// The judge and its rubrics. Input: one `generate_conversations` stage.
@@ -30,6 +39,12 @@ pub const FIELDS: &[FieldSpec] = &[
 pub struct EvaluateParams {
     pub judge: JudgeSpec,
     pub rubrics: Vec<RubricSpec>,
+    /// The share of judged items (agent turns and conversations together) that may fail
+    /// before the stage fails; failed items are kept in `scores.jsonl` and counted per cell.
+    /// Default (`None`): 0.05. Left out of the parameters when unset, so plans that do not
+    /// set it keep their keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failures: Option<f64>,
 }
 
 fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerError> {
@@ -40,7 +55,11 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         .map(|r| p.decls.rubric(r).cloned())
         .collect::<Result<Vec<_>, _>>()?;
     let external = judge_weights(&judge);
-    let params = EvaluateParams { judge, rubrics };
+    let params = EvaluateParams {
+        judge,
+        rubrics,
+        max_failures: f.opt("max_failures")?,
+    };
     for conversations in g.nodes(StageKind::GenerateConversations) {
         let mut node = NewNode::new(StageKind::Evaluate, &params)?
             .inputs([conversations.node])

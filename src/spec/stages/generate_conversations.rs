@@ -1,6 +1,13 @@
 //! `generate_conversations`: N-turn conversations of one system (MASCOT or a baseline) on one
 //! subset, one node per (system, subset). Inputs: the `load_dataset` subset, the trained
 //! stages the system needs, `simulated_users` when the stage talks to users.
+//!
+//! Artifact: [`CONVERSATIONS`] (one `crate::dialogue::ConversationRow` per episode: every
+//! context played with every simulated user) and [`PERSONAS`] (who can speak: the personas,
+//! or the single `Assistant` of a baseline, as the judges see them).
+//!
+//! `order: director` without an `optimize_director` stage is the untrained director: the
+//! director's base model prompted as the director.
 
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +76,11 @@ impl From<Order> for SpeakingOrder {
         }
     }
 }
+
+/// File name of the conversations, one JSON line per episode.
+pub const CONVERSATIONS: &str = "conversations.jsonl";
+/// File name of the speakers' profiles (a JSON list of personas).
+pub const PERSONAS: &str = "personas.json";
 
 pub const FIELDS: &[FieldSpec] = &[
     DATA,
@@ -175,17 +187,6 @@ fn problems(f: &Fields, p: &PipelineView) -> Result<Vec<Problem>, LowerError> {
     let stage = StageKind::GenerateConversations;
     let mut out = prompting_stage_problems(stage, f, p, false)?;
     let systems = f.req::<Vec<System>>("systems")?;
-    let order: Order = f.req("order")?;
-    if order == Order::Director
-        && systems.contains(&System::Mascot)
-        && !p.has(StageKind::OptimizeDirector)
-    {
-        out.push(Problem {
-            stage,
-            message: "`generate_conversations` uses `order: director`, but the pipeline has no `optimize_director` stage".into(),
-            help: "add `optimize_director { ... }`, or set `order: random` (as MASCOT-C does)".into(),
-        });
-    }
     if systems.contains(&System::Sft) && !p.has(StageKind::TrainSft) {
         out.push(Problem {
             stage,
