@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod gc;
 pub mod hash_cache;
 pub mod lock;
+pub mod lockfile;
 pub mod manifest;
 pub mod progress;
 pub mod record;
