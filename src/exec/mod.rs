@@ -15,6 +15,7 @@ pub mod progress;
 pub mod record;
 pub mod scheduler;
 pub mod select;
+pub mod slurm;
 pub mod store;
 pub mod verify;
 pub mod why;
