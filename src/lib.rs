@@ -9,8 +9,11 @@
 //! | plan     | [`plan`]        | IR                    | sealed DAG of stages      |
 //! | run      | [`exec`]        | plan + store          | artifacts, run record     |
 //!
-//! [`model`] is the model runtime (burn) every model stage runs on; [`data`] reads the
-//! datasets; [`stages`] holds the executable stage kinds.
+//! [`spec`] is the vocabulary every step shares (stage kinds, field tables, checked values,
+//! model and dataset specs); [`util`] the helpers with no project knowledge. [`model`] is
+//! the model runtime (burn) every model stage runs on; [`data`] reads the datasets;
+//! [`stages`] holds the executable stage kinds. A module imports only the ones listed before
+//! it in the README's layering (`tests/layering.rs` checks it).
 
 pub mod cli;
 pub mod data;
@@ -18,4 +21,6 @@ pub mod exec;
 pub mod lang;
 pub mod model;
 pub mod plan;
+pub mod spec;
 pub mod stages;
+pub mod util;

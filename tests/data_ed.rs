@@ -1,5 +1,7 @@
-//! Empathetic Dialogues reader on the shipped fixture, on malformed rows, and on the real
-//! test/valid splits in `../shared/data` (skipped with a message when absent).
+//! Empathetic Dialogues reader on the test fixture, on malformed rows, and on the real
+//! test/valid splits shipped in `data/` (a failure in CI when absent).
+
+mod data_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,15 +9,7 @@ use std::path::{Path, PathBuf};
 use mascot::data::{Valence, read_ed_csv};
 
 fn real(file: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/empathetic_dialogues")
-        .join(file);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found", p.display());
-        None
-    }
+    data_support::shipped(&format!("empathetic_dialogues/{file}"))
 }
 
 fn by_valence(split: &mascot::data::EdSplit) -> BTreeMap<&'static str, usize> {

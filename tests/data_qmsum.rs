@@ -1,11 +1,13 @@
-//! QMSum reader on the shipped fixture and on the real test meetings in `../shared/data`
-//! (skipped with a message when absent).
+//! QMSum reader on the test fixture and on the real test meetings shipped in `data/` (a
+//! failure in CI when absent).
+
+mod data_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use mascot::data::read_qmsum;
-use mascot::plan::params::QmsumDomain;
+use mascot::spec::dataset::QmsumDomain;
 
 #[test]
 fn fixture_meetings_by_domain() {
@@ -28,11 +30,9 @@ fn fixture_meetings_by_domain() {
 
 #[test]
 fn real_test_split_has_35_meetings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/qmsum");
-    if !root.is_dir() {
-        eprintln!("skipping: {} not found", root.display());
+    let Some(root) = data_support::shipped("qmsum") else {
         return;
-    }
+    };
     let all = read_qmsum(&root, "test", QmsumDomain::All).unwrap();
     assert_eq!(all.meetings.len(), 35);
     let mut by_domain = BTreeMap::new();

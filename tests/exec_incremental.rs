@@ -5,7 +5,8 @@ mod exec_support;
 
 use exec_support::*;
 use mascot::exec::{Outcome, RunOptions, RunReport, Store, run_plan};
-use mascot::plan::{Plan, StageKind};
+use mascot::plan::Plan;
+use mascot::spec::StageKind;
 use serde_json::json;
 
 fn run(ws: &Workspace, plan: &Plan, opts: &RunOptions) -> RunReport {
@@ -114,12 +115,15 @@ fn changing_one_parameter_reruns_exactly_its_dependants() {
     assert_eq!(r.ids(Outcome::Cached).len(), 3);
 
     // A parameter edit that reaches one dataset stage.
-    let mut plan = standard_plan("Fixture run", &["INFP", "ENTJ"]);
-    plan.stages[1] = ed("main/load/negative", "negative", Some(1));
-    plan.stages[4] = {
-        let inputs: Vec<&mascot::plan::Stage> = plan.stages[..4].iter().collect();
+    let mut stages = standard_plan("Fixture run", &["INFP", "ENTJ"])
+        .stages()
+        .to_vec();
+    stages[1] = ed("main/load/negative", "negative", Some(1));
+    stages[4] = {
+        let inputs: Vec<&mascot::plan::Stage> = stages[..4].iter().collect();
         report("main/report", "Fixture run", &inputs)
     };
+    let plan = exec_support::plan(stages);
     let dry = run(
         &ws,
         &plan,
@@ -248,8 +252,13 @@ fn a_failing_stage_skips_its_dependants_and_keep_going_finishes_the_rest() {
 #[test]
 fn a_missing_external_input_fails_its_stage_with_the_path() {
     let ws = Workspace::new();
-    let mut bad = ed("main/load/positive", "positive", None);
-    bad.external[0].path = "data/empathetic_dialogues/nope.csv".into();
+    let bad = stage(
+        "main/load/positive",
+        StageKind::LoadDataset,
+        json!({"dataset": "empathetic_dialogues", "path": "data/empathetic_dialogues", "split": "test", "subset": "positive", "limit": null}),
+        &[],
+        &[("dataset", "data/empathetic_dialogues/nope.csv")],
+    );
     let us = users("main/users", &["ISFJ"]);
     let plan = plan(vec![bad, us]);
     let r = run(
@@ -269,12 +278,14 @@ fn a_missing_external_input_fails_its_stage_with_the_path() {
 #[test]
 fn variant_selection_and_unknown_variants() {
     let ws = Workspace::new();
-    let mut plan = standard_plan("Fixture run", &["INFP"]);
-    plan.variants.push(mascot::plan::Variant {
-        name: "users-only".into(),
-        description: None,
-        stages: vec!["main/users".into()],
-    });
+    let plan = plan_with(
+        standard_plan("Fixture run", &["INFP"]).stages().to_vec(),
+        vec![mascot::plan::Variant {
+            name: "users-only".into(),
+            description: None,
+            stages: vec!["main/users".into()],
+        }],
+    );
     let r = run(
         &ws,
         &plan,

@@ -1,41 +1,40 @@
-//! `load_dataset` stages on the real data in `../shared/data` (skipped with a message when
-//! absent): the ED test valence subsets and the QMSum test meetings, counted from the
-//! artifacts the executor stores.
+//! `load_dataset` stages on the real data shipped in `data/` (a failure in CI when absent):
+//! the ED test valence subsets and the QMSum test meetings, counted from the artifacts the
+//! executor stores.
 
+mod data_support;
 mod exec_support;
 
 use std::path::Path;
 
 use exec_support::*;
 use mascot::exec::{Manifest, Outcome, RunOptions, Store, run_plan};
-use mascot::plan::StageKind;
+use mascot::spec::StageKind;
 use serde_json::json;
 
 #[test]
 fn real_test_splits_through_the_executor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root
-        .join("../shared/data/empathetic_dialogues/test.csv")
-        .is_file()
+    if data_support::shipped("empathetic_dialogues/test.csv").is_none()
+        || data_support::shipped("qmsum").is_none()
     {
-        eprintln!("skipping: ../shared/data not found");
         return;
     }
     let ed_stage = |subset: &str| {
         stage(
             &format!("real/ed/{subset}"),
             StageKind::LoadDataset,
-            json!({"dataset": "empathetic_dialogues", "path": "../shared/data/empathetic_dialogues", "split": "test", "subset": subset, "limit": null}),
+            json!({"dataset": "empathetic_dialogues", "path": "data/empathetic_dialogues", "split": "test", "subset": subset, "limit": null}),
             &[],
-            &[("dataset", "../shared/data/empathetic_dialogues/test.csv")],
+            &[("dataset", "data/empathetic_dialogues/test.csv")],
         )
     };
     let qm = stage(
         "real/qmsum",
         StageKind::LoadDataset,
-        json!({"dataset": "qmsum", "path": "../shared/data/qmsum", "split": "test", "domain": "all", "limit": null}),
+        json!({"dataset": "qmsum", "path": "data/qmsum", "split": "test", "domain": "all", "limit": null}),
         &[],
-        &[("dataset", "../shared/data/qmsum")],
+        &[("dataset", "data/qmsum")],
     );
     let plan = plan(vec![
         ed_stage("positive"),

@@ -226,7 +226,7 @@ fn failing_stage_exit_code_and_json() {
     let pos = ed("main/load/positive", "positive", None);
     let sft = stage(
         "main/sft",
-        mascot::plan::StageKind::TrainSft,
+        mascot::spec::StageKind::TrainSft,
         serde_json::json!({}),
         &[&pos],
         &[],

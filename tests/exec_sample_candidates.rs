@@ -3,12 +3,13 @@
 
 use std::sync::Mutex;
 
-use mascot::exec::Manifest;
-use mascot::plan::params::{FewShotExample, Persona, SampleCandidatesParams};
-use mascot::plan::{ContentKey, Stage, StageKind};
-use mascot::stages::sample_candidates::{
-    BATCH, Candidate, Decoding, Message, ResponseSampler, Sampled, sample_with,
-};
+use mascot::plan::{ContentKey, Stage};
+use mascot::spec::StageKind;
+use mascot::spec::decoding::Decoding;
+use mascot::spec::persona::{FewShotExample, Persona};
+use mascot::spec::stages::sample_candidates::{Candidate, SampleCandidatesParams};
+use mascot::stages::sample_candidates::{BATCH, sample_with};
+use mascot::stages::sampler::{Message, ResponseSampler, Sampled};
 use mascot::stages::{InputArtifact, NoProgress, StageContext};
 
 /// Answers `<persona name>|<seed>|<index in batch>` and remembers every call.
@@ -17,11 +18,14 @@ struct Scripted {
 }
 
 impl ResponseSampler for Scripted {
-    fn sample(&self, conversations: &[Vec<Message>], d: &Decoding) -> miette::Result<Vec<Sampled>> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push((conversations.len(), d.seed));
+    fn sample(
+        &self,
+        conversations: &[Vec<Message>],
+        d: &Decoding,
+        seed: u64,
+    ) -> miette::Result<Vec<Sampled>> {
+        assert_eq!(d.max_tokens, 4);
+        self.calls.lock().unwrap().push((conversations.len(), seed));
         Ok(conversations
             .iter()
             .enumerate()
@@ -30,7 +34,7 @@ impl ResponseSampler for Scripted {
                 assert_eq!(c[1].role, "user");
                 let name = c[0].content.split('.').next().unwrap().to_string();
                 Sampled {
-                    text: format!("{name}|{}|{i}", d.seed),
+                    text: format!("{name}|{seed}|{i}"),
                     prompt_tokens: c[0].content.len() + c[1].content.len(),
                     output_tokens: 3,
                 }
@@ -74,12 +78,6 @@ fn run(k: usize, limit: Option<usize>) -> miette::Result<(Vec<Candidate>, Calls)
         .map(|i| format!("{{\"id\":\"c{i}\",\"context\":\"context {i}\",\"emotion\":\"sad\"}}\n"))
         .collect();
     std::fs::write(input.join("records.jsonl"), records).unwrap();
-    let manifest: Manifest = serde_json::from_value(serde_json::json!({
-        "stage_id": "main/load", "kind": "load_dataset", "key": "k", "plan_key": "p",
-        "inputs": [], "external": [], "params": {}, "engine_version": "e",
-        "started": "", "finished": "", "summary": {}, "files": []
-    }))
-    .unwrap();
     let p = params(k, limit);
     let stage = Stage {
         id: "main/sample".into(),
@@ -101,7 +99,9 @@ fn run(k: usize, limit: Option<usize>) -> miette::Result<(Vec<Candidate>, Calls)
             kind: StageKind::LoadDataset,
             key: "k".into(),
             dir: input,
-            manifest,
+            summary: serde_json::json!({}),
+            files: 1,
+            bytes: 0,
         }],
         progress: &NoProgress,
     };

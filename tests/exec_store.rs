@@ -6,7 +6,8 @@ use mascot::exec::{ArtifactState, Store};
 fn fp(key: &str) -> Fingerprint {
     Fingerprint {
         stage_id: "main/x".into(),
-        kind: "report".into(),
+        kind: mascot::spec::StageKind::Report,
+        kind_version: 1,
         plan_key: "p".into(),
         params: serde_json::json!({}),
         external: vec![],

@@ -81,11 +81,11 @@ fn plan_formats_and_variant_filter() {
     ]);
     assert_eq!(code, 0);
     let plan: mascot::plan::Plan = serde_json::from_str(&out).unwrap();
-    assert_eq!(plan.variants.len(), 1);
+    assert_eq!(plan.variants().len(), 1);
     assert!(
-        plan.stages
+        plan.stages()
             .iter()
-            .all(|s| s.kind != mascot::plan::StageKind::AlignPersonas)
+            .all(|s| s.kind != mascot::spec::StageKind::AlignPersonas)
     );
     let (code, _, err) = mascot(&["plan", "experiments/ablations.mascot", "--variant", "nope"]);
     assert_eq!(code, 1);

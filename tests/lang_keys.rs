@@ -7,7 +7,8 @@ use std::path::Path;
 
 use lang_support::mascot_files;
 
-use mascot::plan::{Plan, StageKind, compile_bytes, compile_file};
+use mascot::plan::{Plan, compile_bytes, compile_file};
+use mascot::spec::StageKind;
 
 fn compile_text(name: &str, text: &str) -> Plan {
     // Compiled as if it lived in `experiments/`, so its imports resolve.
@@ -18,7 +19,7 @@ fn compile_text(name: &str, text: &str) -> Plan {
 }
 
 fn keys(plan: &Plan) -> Vec<String> {
-    let mut k: Vec<String> = plan.stages.iter().map(|s| s.key.0.clone()).collect();
+    let mut k: Vec<String> = plan.stages().iter().map(|s| s.key.0.clone()).collect();
     k.sort();
     k
 }
@@ -70,7 +71,7 @@ fn changing_a_parameter_changes_the_key_and_downstream_keys() {
     let base = compile_text("quickstart.mascot", &original);
     let changed = compile_text("quickstart.mascot", &original.replace("k: 3", "k: 4"));
     let kb = |p: &Plan, kind| {
-        p.stages
+        p.stages()
             .iter()
             .filter(|s| s.kind == kind)
             .map(|s| s.key.clone())
@@ -128,31 +129,35 @@ fn ablation_variants_share_nodes() {
     let plan = compile_file(Path::new("experiments/ablations.mascot"))
         .plan
         .unwrap();
-    let naive: usize = plan.variants.iter().map(|v| v.stages.len()).sum();
+    let naive: usize = plan.variants().iter().map(|v| v.stages.len()).sum();
     assert!(
-        plan.stages.len() < naive / 2,
+        plan.stages().len() < naive / 2,
         "{} nodes vs {naive} naive",
-        plan.stages.len()
+        plan.stages().len()
     );
-    let one = |kind: StageKind| plan.stages.iter().filter(|s| s.kind == kind).count();
+    let one = |kind: StageKind| plan.stages().iter().filter(|s| s.kind == kind).count();
     // One reward model and one preference set (per training subset) for the whole suite.
     assert_eq!(one(StageKind::TrainRewardModel), 1);
     assert_eq!(one(StageKind::BuildPreferences), 1);
     let rm = plan
-        .stages
+        .stages()
         .iter()
         .find(|s| s.kind == StageKind::TrainRewardModel)
         .unwrap();
-    assert_eq!(rm.variants.len(), plan.variants.len());
+    assert_eq!(rm.variants.len(), plan.variants().len());
     // MASCOT-C reuses MASCOT's persona alignment.
     let align = plan
-        .stages
+        .stages()
         .iter()
         .find(|s| s.id == "MASCOT/align_personas")
         .unwrap();
     assert!(align.variants.iter().any(|v| v == "MASCOT-C"));
     // MASCOT-P has no alignment at all.
-    let p = plan.variants.iter().find(|v| v.name == "MASCOT-P").unwrap();
+    let p = plan
+        .variants()
+        .iter()
+        .find(|v| v.name == "MASCOT-P")
+        .unwrap();
     assert!(
         p.stages
             .iter()
@@ -169,7 +174,7 @@ fn plan_is_topologically_ordered_and_ids_are_unique() {
     ] {
         let plan = compile_file(Path::new(f)).plan.unwrap();
         let mut seen = std::collections::HashSet::new();
-        for s in &plan.stages {
+        for s in plan.stages() {
             for i in &s.inputs {
                 assert!(seen.contains(i), "{} comes before its input {i}", s.id);
             }
@@ -180,11 +185,14 @@ fn plan_is_topologically_ordered_and_ids_are_unique() {
 
 #[test]
 fn executable_kinds_emit_the_executor_param_structs() {
-    use mascot::plan::params::*;
+    use mascot::spec::stages::load_dataset::LoadDatasetParams;
+    use mascot::spec::stages::report::ReportParams;
+    use mascot::spec::stages::sample_candidates::SampleCandidatesParams;
+    use mascot::spec::stages::simulated_users::SimulatedUsersParams;
     let plan = compile_file(Path::new("experiments/quickstart.mascot"))
         .plan
         .unwrap();
-    for s in &plan.stages {
+    for s in plan.stages() {
         match s.kind {
             StageKind::LoadDataset => {
                 let p: LoadDatasetParams = serde_json::from_value(s.params.clone()).unwrap();
@@ -204,7 +212,7 @@ fn executable_kinds_emit_the_executor_param_structs() {
             StageKind::SampleCandidates => {
                 let p: SampleCandidatesParams = serde_json::from_value(s.params.clone()).unwrap();
                 assert_eq!(
-                    (p.k, p.max_tokens, p.limit, p.personas.len()),
+                    (p.k, p.decoding.max_tokens, p.limit, p.personas.len()),
                     (3, 24, Some(2), 3)
                 );
             }

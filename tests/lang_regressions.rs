@@ -93,3 +93,13 @@ fn deepest_accepted_nesting_fits_a_small_stack() {
         .unwrap();
     handle.join().unwrap();
 }
+
+/// A stage with one bad field disappeared from the checker's view, so every variant or sweep
+/// naming it also got a false "the pipeline has no stage" (E019).
+#[test]
+fn a_stage_with_a_bad_field_is_still_in_the_pipeline_for_variants() {
+    let src = std::fs::read_to_string("tests/fixtures/err/bad_field_then_variant_set.mascot")
+        .unwrap()
+        .replace("../data/", "../tests/fixtures/data/");
+    assert_eq!(errors(&src), vec!["E012"]);
+}

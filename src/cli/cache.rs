@@ -8,6 +8,8 @@ use crate::exec::manifest::Manifest;
 use crate::exec::store::Store;
 use crate::exec::verify::verify_artifact;
 
+use super::output::{errln, out, outln};
+
 /// Arguments of `mascot cache`.
 #[derive(Debug, clap::Args)]
 pub struct CacheArgs {
@@ -60,45 +62,49 @@ fn open(dir: &std::path::Path) -> Result<Store, u8> {
     Store::open_existing(dir).map_err(|e| super::report_error(e.into()))
 }
 
+/// The store and its keys, or the exit code of the error (reported).
+fn open_keys(dir: &std::path::Path) -> Result<(Store, Vec<String>), u8> {
+    let store = open(dir)?;
+    let keys = store.keys().map_err(|e| super::report_error(e.into()))?;
+    Ok((store, keys))
+}
+
 fn ls(dir: &std::path::Path) -> u8 {
-    let store = match open(dir) {
-        Ok(s) => s,
+    let (store, keys) = match open_keys(dir) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let keys = match store.keys() {
-        Ok(k) => k,
-        Err(e) => return super::report_error(e.into()),
     };
     let mut total = 0;
     for key in &keys {
-        match Manifest::read(&store.artifact_dir(key)) {
+        let line = match Manifest::read(&store.artifact_dir(key)) {
             Ok(m) => {
                 total += m.total_size();
-                println!(
+                format!(
                     "{}  {:<18} {:<40} {:>4} files {:>12} bytes  {}",
                     short(key),
-                    m.kind,
+                    m.kind.as_str(),
                     m.stage_id,
                     m.files.len(),
                     m.total_size(),
                     m.finished
-                );
+                )
             }
-            Err(e) => println!("{}  (unreadable manifest: {e})", short(key)),
+            Err(e) => format!("{}  (unreadable manifest: {e})", short(key)),
+        };
+        if let Err(stop) = outln(&line) {
+            return stop.code();
         }
     }
-    println!("{} artifacts, {total} bytes", keys.len());
-    0
+    match outln(&format!("{} artifacts, {total} bytes", keys.len())) {
+        Ok(()) => 0,
+        Err(stop) => stop.code(),
+    }
 }
 
 fn verify(dir: &std::path::Path) -> u8 {
-    let store = match open(dir) {
-        Ok(s) => s,
+    let (store, keys) = match open_keys(dir) {
+        Ok(x) => x,
         Err(code) => return code,
-    };
-    let keys = match store.keys() {
-        Ok(k) => k,
-        Err(e) => return super::report_error(e.into()),
     };
     let mut corrupt = 0;
     for key in &keys {
@@ -108,20 +114,21 @@ fn verify(dir: &std::path::Path) -> u8 {
             let stage = Manifest::read(&adir)
                 .map(|m| m.stage_id)
                 .unwrap_or_else(|_| "(no manifest)".into());
-            println!("corrupt: {key} ({stage}): {why}");
+            // Every artifact is checked (and marked) even when the reader went away.
+            let _ = outln(&format!("corrupt: {key} ({stage}): {why}"));
             if let Err(e) = store.quarantine(key, &why) {
-                eprintln!("warning: cannot mark {key} for rebuild: {e}");
+                errln(&format!("warning: cannot mark {key} for rebuild: {e}"));
             }
         }
     }
     if corrupt == 0 {
-        println!("{} artifacts verified, all intact", keys.len());
+        let _ = outln(&format!("{} artifacts verified, all intact", keys.len()));
         0
     } else {
-        println!(
+        let _ = outln(&format!(
             "{corrupt} of {} artifacts corrupt; the next `mascot run` rebuilds them",
             keys.len()
-        );
+        ));
         1
     }
 }
@@ -143,15 +150,21 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
         Ok(dropped) => {
             let verb = if dry_run { "would remove" } else { "removed" };
             let mut bytes = 0;
+            let mut lines = String::new();
             for d in &dropped {
                 bytes += d.size;
-                println!("{verb} {} ({}, {} bytes)", d.key, d.stage_id, d.size);
+                lines.push_str(&format!(
+                    "{verb} {} ({}, {} bytes)\n",
+                    d.key, d.stage_id, d.size
+                ));
             }
-            println!(
-                "{verb} {} artifacts, {bytes} bytes; kept {}",
+            lines.push_str(&format!(
+                "{verb} {} artifacts, {bytes} bytes; kept {}\n",
                 dropped.len(),
                 keep.len()
-            );
+            ));
+            // What was removed stays removed when the reader went away.
+            let _ = out(&lines);
             0
         }
         Err(e) => super::report_error(e.into()),

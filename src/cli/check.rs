@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::output::{err, errln};
+
 /// Arguments of `mascot check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -16,22 +18,22 @@ pub fn run(args: CheckArgs) -> u8 {
     let mut code = 0;
     for file in &args.files {
         let compiled = crate::plan::compile_file(file);
-        eprint!("{}", compiled.render());
+        err(&compiled.render());
         match &compiled.plan {
-            Ok(plan) => eprintln!(
+            Ok(plan) => errln(&format!(
                 "ok: {} ({} variant{}, {} stages)",
                 file.display(),
-                plan.variants.len(),
-                if plan.variants.len() == 1 { "" } else { "s" },
-                plan.stages.len()
-            ),
+                plan.variants().len(),
+                if plan.variants().len() == 1 { "" } else { "s" },
+                plan.stages().len()
+            )),
             Err(e) => {
                 let n = e.0.iter().filter(|d| d.is_error()).count();
-                eprintln!(
+                errln(&format!(
                     "error: {} has {n} error{}",
                     file.display(),
                     if n == 1 { "" } else { "s" }
-                );
+                ));
                 code = 1;
             }
         }

@@ -1,10 +1,11 @@
 //! `mascot fmt`: print a file in canonical layout (comments kept), rewrite it with
 //! `--write`, or exit 1 with `--check` when it is not formatted.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crate::lang::{FileId, SourceFile, SourceMap};
+
+use super::output::{err, errln, out};
 
 /// Arguments of `mascot fmt`.
 #[derive(Debug, clap::Args)]
@@ -28,15 +29,15 @@ pub fn run(args: FmtArgs) -> u8 {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: cannot read `{display}`: {e}");
+                errln(&format!("error: cannot read `{display}`: {e}"));
                 code = 1;
                 continue;
             }
         };
         let Ok(text) = String::from_utf8(bytes) else {
-            eprintln!(
+            errln(&format!(
                 "error: `{display}` is not valid UTF-8; run `mascot check {display}` for the offset"
-            );
+            ));
             code = 1;
             continue;
         };
@@ -50,39 +51,30 @@ pub fn run(args: FmtArgs) -> u8 {
                     rel_dir: PathBuf::new(),
                     text,
                 });
-                eprint!("{}", d.render(&sources));
+                err(&d.render(&sources));
                 code = 1;
                 continue;
             }
         };
         if args.check {
             if formatted != text {
-                eprintln!("{display} is not formatted (run `mascot fmt --write {display}`)");
+                errln(&format!(
+                    "{display} is not formatted (run `mascot fmt --write {display}`)"
+                ));
                 code = 1;
             }
         } else if args.write {
             if formatted != text
-                && let Err(e) = write_atomic(file, &formatted)
+                && let Err(e) = crate::util::write_atomic(file, formatted.as_bytes())
             {
-                eprintln!("error: cannot write `{display}`: {e}");
+                errln(&format!("error: cannot write `{display}`: {e}"));
                 code = 1;
             }
         } else {
-            print!("{formatted}");
+            if let Err(stop) = out(&formatted) {
+                return stop.code().max(code);
+            }
         }
     }
     code
-}
-
-/// Temp file in the same directory, fsync, rename.
-fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod fmt;
 pub mod generate;
 pub mod logits;
 pub mod model_args;
+pub mod output;
 pub mod plan;
 pub mod run;
 pub mod variants;
@@ -60,6 +61,6 @@ pub fn main(cli: Cli) -> ExitCode {
 
 /// Prints a miette report to stderr (no colour when stderr is not a terminal) and returns 1.
 pub fn report_error(err: miette::Report) -> u8 {
-    eprintln!("{err:?}");
+    output::errln(&format!("{err:?}"));
     1
 }

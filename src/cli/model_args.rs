@@ -47,10 +47,10 @@ impl PromptArgs {
 /// Prints a command's output and returns 0, or reports its error and returns 1.
 pub fn print_or_report(result: Result<String, ModelError>) -> u8 {
     match result {
-        Ok(out) => {
-            println!("{out}");
-            0
-        }
+        Ok(text) => match super::output::outln(&text) {
+            Ok(()) => 0,
+            Err(stop) => stop.code(),
+        },
         Err(err) => super::report_error(miette::Report::new(err)),
     }
 }

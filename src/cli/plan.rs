@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::plan::Plan;
 use crate::plan::render;
+
+use super::output::{self, err, errln};
 
 /// Output format of `mascot plan`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -29,20 +30,33 @@ pub struct PlanArgs {
 /// Runs `mascot plan`; returns the exit code.
 pub fn run(args: PlanArgs) -> u8 {
     let compiled = crate::plan::compile_file(&args.file);
-    eprint!("{}", compiled.render());
+    err(&compiled.render());
     let Ok(mut plan) = compiled.plan else {
         return 1;
     };
     if let Some(name) = &args.variant {
-        match restrict(&plan, name) {
-            Some(p) => plan = p,
+        match plan.restrict(name) {
+            Some(Ok((p, left_out))) => {
+                plan = p;
+                for id in left_out {
+                    errln(&format!(
+                        "note: `{id}` is left out: it also reads stages of other variants"
+                    ));
+                }
+            }
+            Some(Err(e)) => {
+                errln(&format!(
+                    "error: the plan of variant `{name}` is not valid: {e}"
+                ));
+                return 1;
+            }
             None => {
-                let names: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
-                eprintln!(
+                let names: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
+                errln(&format!(
                     "error: no variant `{name}` in {}; variants: {}",
                     args.file.display(),
                     names.join(", ")
-                );
+                ));
                 return 1;
             }
         }
@@ -53,23 +67,8 @@ pub fn run(args: PlanArgs) -> u8 {
         PlanFormat::Json => render::json(&plan),
         PlanFormat::Dot => render::dot(&plan),
     };
-    print!("{out}");
-    0
-}
-
-/// The plan of one variant only.
-pub fn restrict(plan: &Plan, name: &str) -> Option<Plan> {
-    let v = plan.variants.iter().find(|v| v.name == name)?.clone();
-    let stages = plan
-        .stages
-        .iter()
-        .filter(|s| v.stages.contains(&s.id))
-        .cloned()
-        .collect();
-    Some(Plan {
-        experiment: plan.experiment.clone(),
-        source: plan.source.clone(),
-        variants: vec![v],
-        stages,
-    })
+    match output::out(&out) {
+        Ok(()) => 0,
+        Err(stop) => stop.code(),
+    }
 }

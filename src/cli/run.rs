@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::exec::record::Outcome;
 use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanParts};
+
+use super::output::{err, errln, out, outln};
 
 /// Arguments of `mascot run`.
 #[derive(Debug, clap::Args)]
@@ -88,27 +90,41 @@ pub fn run(args: RunArgs) -> u8 {
             lines.push_str(&format!("{word:<8} {:<40} {key}  ({why})\n", s.id));
         }
     }
+    // A reader that goes away early (`| head`) does not change the outcome of the run.
     if args.json {
-        eprint!("{lines}");
+        err(&lines);
     } else {
-        print!("{lines}");
+        let _ = out(&lines);
     }
     for s in report
         .stages
         .iter()
         .filter(|s| s.outcome == Outcome::Failed)
     {
-        eprintln!(
+        errln(&format!(
             "error: stage `{}` failed: {}",
             s.id,
             s.error.as_deref().unwrap_or("unknown error")
-        );
+        ));
+    }
+    if !report.missing.is_empty() {
+        errln(&format!(
+            "{} external file{} the run needs {} missing: {}",
+            report.missing.len(),
+            if report.missing.len() == 1 { "" } else { "s" },
+            if report.missing.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            report.missing.join(", ")
+        ));
     }
     if let Some(dir) = &report.record_dir {
-        eprintln!("run record: {}", dir.display());
+        errln(&format!("run record: {}", dir.display()));
     }
     if args.json {
-        println!("{}", report.json(args.dry_run));
+        let _ = outln(&report.json(args.dry_run).to_string());
     }
     if report.success() { 0 } else { 1 }
 }
@@ -137,14 +153,22 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
                 file.display()
             )
         })?;
-        let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+        let parts: PlanParts = serde_json::from_slice(&bytes).map_err(|e| {
             miette::miette!(
                 code = "mascot::run::plan_json",
-                help = "a JSON plan is what `mascot plan --json` prints",
+                help = "a JSON plan is what `mascot plan FILE --format json` prints",
                 "{}:{}:{}: invalid plan: {e}",
                 file.display(),
                 e.line(),
                 e.column()
+            )
+        })?;
+        let plan = Plan::try_from(parts).map_err(|e| {
+            miette::miette!(
+                code = "mascot::run::plan_invalid",
+                help = "recompile the plan with `mascot plan FILE --format json` instead of editing it by hand",
+                "{}: invalid plan: {e}",
+                file.display()
             )
         })?;
         return Ok((plan, base_dir));
@@ -152,7 +176,7 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
     let compiled = crate::plan::compile_file(file);
     let rendered = compiled.render();
     if !rendered.is_empty() {
-        eprint!("{rendered}");
+        err(&rendered);
     }
     match compiled.plan {
         Ok(plan) => Ok((plan, base_dir)),

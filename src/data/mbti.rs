@@ -1,25 +1,7 @@
 //! The 16 Myers-Briggs types the evaluation simulates as users (paper Section 3.3): each with
 //! its four dichotomy letters and a short description the user simulator is prompted with.
 
-use serde::{Deserialize, Serialize};
-
-/// One MBTI type as data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MbtiType {
-    /// Four-letter code, e.g. `INFP`.
-    pub code: String,
-    /// `E` (extraversion) or `I` (introversion).
-    pub energy: char,
-    /// `S` (sensing) or `N` (intuition).
-    pub perception: char,
-    /// `T` (thinking) or `F` (feeling).
-    pub judgment: char,
-    /// `J` (judging) or `P` (perceiving).
-    pub lifestyle: char,
-    /// Common nickname.
-    pub name: String,
-    pub description: String,
-}
+pub use crate::spec::users::MbtiType;
 
 const TYPES: [(&str, &str, &str); 16] = [
     (

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::data::error::DataError;
-use crate::plan::params::QmsumDomain;
+use crate::spec::dataset::QmsumDomain;
 
 /// A topic and the transcript turn spans it covers (`[start, end]` inclusive, as strings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

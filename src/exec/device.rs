@@ -4,25 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::plan::{Stage, StageKind};
+use crate::plan::Stage;
 
-/// The device a stage occupies: `Some("cpu")`, `Some("cuda:0")`..., `None` for light stages.
+/// The device a stage occupies: `Some("cpu")`, `Some("cuda:0")`..., `None` for light stages
+/// (each kind says which, from its parameters).
 pub fn device_of(stage: &Stage) -> Option<String> {
-    match stage.kind {
-        StageKind::LoadDataset
-        | StageKind::SimulatedUsers
-        | StageKind::BuildPreferences
-        | StageKind::Report => None,
-        _ => Some(
-            stage
-                .params
-                .get("model")
-                .and_then(|m| m.get("device"))
-                .and_then(|d| d.as_str())
-                .unwrap_or("cpu")
-                .to_string(),
-        ),
-    }
+    (stage.kind.spec().device)(&stage.params)
 }
 
 /// The tokens currently held.

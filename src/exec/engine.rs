@@ -1,5 +1,8 @@
-//! The engine version: part of every executor key. Bump the suffix when a stage
-//! implementation changes what it writes, so that old artifacts are not reused.
+//! The engine version: part of every executor key. It names the format of keys, manifests and
+//! the store, and is bumped when one of them changes. A change to what one stage kind writes
+//! bumps that kind's implementation `VERSION` instead (`crate::stages::registry`), so only
+//! that kind's artifacts are rebuilt.
 
-/// Crate version plus the executor's artifact format revision.
-pub const ENGINE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+exec.1");
+/// The executor's key and artifact format revision. `exec.2`: the implementation version of
+/// each kind entered the key (artifacts of `exec.1` stores are rebuilt once).
+pub const ENGINE_VERSION: &str = "exec.2";

@@ -35,9 +35,25 @@ pub enum ExecError {
         #[source]
         source: std::io::Error,
     },
+    #[error("stage `{stage}` cannot be keyed: its input `{input}` has no key yet")]
+    #[diagnostic(
+        code(mascot::exec::input_not_keyed),
+        help("inputs are keyed before the stages that read them; this is an executor bug")
+    )]
+    InputNotKeyed { stage: String, input: String },
     #[error("cannot build the thread pool: {0}")]
-    #[diagnostic(code(mascot::exec::pool))]
+    #[diagnostic(code(mascot::exec::thread_pool))]
     Pool(String),
+}
+
+impl From<crate::util::IoError> for ExecError {
+    fn from(e: crate::util::IoError) -> Self {
+        ExecError::Io {
+            action: e.action,
+            path: e.path,
+            source: e.source,
+        }
+    }
 }
 
 /// Shorthand for an I/O error on a path.

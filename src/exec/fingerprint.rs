@@ -4,12 +4,13 @@
 //! |--------------------------------|------------------------------------------------------|
 //! | the plan's key of the stage    | the hex string (`Stage::key`, see `src/plan/KEYS.md`) |
 //! | the stage kind                 | its snake_case name                                   |
+//! | the kind's implementation      | its `VERSION` (0 for a kind this build cannot run)    |
 //! | the canonical parameters       | their compact JSON (keys sorted by the planner)       |
 //! | each external input            | role, relative path and blake3 of the CONTENT (a     |
 //! |                                | directory: sorted relative paths + file contents),   |
 //! |                                | sorted by (role, path)                               |
 //! | each upstream stage            | ITS executor key (not its id), in `Stage::inputs` order |
-//! | the engine version             | [`ENGINE_VERSION`]                                    |
+//! | the engine version             | [`ENGINE_VERSION`] (the key and store format)         |
 //!
 //! NOT in the key: stage ids (they follow variant names), absolute paths, the store location, the experiment file's name, the
 //! variant names, timestamps, `--jobs`. Each field is length-prefixed so that no two
@@ -25,6 +26,8 @@ use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
 use crate::exec::hash_cache::HashCache;
 use crate::plan::{Stage, StageId};
+use crate::spec::StageKind;
+use crate::util::slash;
 
 /// An external input with its content hash, as recorded in manifests and run records.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,7 +48,10 @@ pub struct InputKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
     pub stage_id: StageId,
-    pub kind: String,
+    pub kind: StageKind,
+    /// The `VERSION` of the kind's implementation (0: this build cannot run the kind).
+    #[serde(default)]
+    pub kind_version: u32,
     pub plan_key: String,
     pub params: serde_json::Value,
     pub external: Vec<HashedExternal>,
@@ -75,22 +81,26 @@ pub fn fingerprint(
             })?;
         external.push(HashedExternal {
             role: ext.role.clone(),
-            path: ext.path.to_string_lossy().replace('\\', "/"),
+            path: slash(&ext.path),
             blake3,
         });
     }
     external.sort();
-    let inputs: Vec<InputKey> = stage
-        .inputs
-        .iter()
-        .map(|id| InputKey {
+    let mut inputs: Vec<InputKey> = Vec::with_capacity(stage.inputs.len());
+    for id in &stage.inputs {
+        let key = upstream.get(id).ok_or_else(|| ExecError::InputNotKeyed {
+            stage: stage.id.clone(),
+            input: id.clone(),
+        })?;
+        inputs.push(InputKey {
             id: id.clone(),
-            key: upstream.get(id).cloned().unwrap_or_default(),
-        })
-        .collect();
+            key: key.clone(),
+        });
+    }
     let mut fp = Fingerprint {
         stage_id: stage.id.clone(),
-        kind: stage.kind.as_str().to_string(),
+        kind: stage.kind,
+        kind_version: crate::stages::implementation(stage.kind).map_or(0, |i| i.version),
         plan_key: stage.key.0.clone(),
         params: stage.params.clone(),
         external,
@@ -111,7 +121,8 @@ pub fn exec_key(fp: &Fingerprint) -> String {
         h.update(value);
     };
     field("plan_key", fp.plan_key.as_bytes());
-    field("kind", fp.kind.as_bytes());
+    field("kind", fp.kind.as_str().as_bytes());
+    field("kind_version", &fp.kind_version.to_le_bytes());
     field(
         "params",
         serde_json::to_string(&fp.params)

@@ -15,7 +15,7 @@ use crate::plan::{Plan, StageId};
 pub fn referenced_keys(plan: &Plan, base_dir: &Path, store: &Store) -> BTreeSet<String> {
     let hashes = HashCache::load(&store.hash_cache_path());
     let mut keys: BTreeMap<StageId, String> = BTreeMap::new();
-    for stage in &plan.stages {
+    for stage in plan.stages() {
         if stage.inputs.iter().any(|i| !keys.contains_key(i)) {
             continue;
         }

@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::exec::error::ExecError;
-use crate::exec::fsutil::{hash_file, list_files, write_atomic};
+use crate::exec::fsutil::{hash_file, list_files};
+use crate::util::write_atomic;
 
 /// Files modified more recently than this are not remembered.
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
@@ -57,7 +58,7 @@ impl HashCache {
         // Forget files that are gone, so the cache does not grow forever.
         entries.retain(|path, _| Path::new(path).exists());
         let bytes = serde_json::to_vec(&*entries).unwrap_or_default();
-        write_atomic(&self.path, &bytes)
+        Ok(write_atomic(&self.path, &bytes)?)
     }
 
     /// Content hash (hex blake3) of a file or of a directory (sorted relative paths and the

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exec::error::{ExecError, io_err};
 use crate::exec::fingerprint::{HashedExternal, InputKey};
+use crate::spec::StageKind;
 
 /// The manifest's file name inside an artifact directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -23,7 +24,10 @@ pub struct FileEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub stage_id: String,
-    pub kind: String,
+    pub kind: StageKind,
+    /// The `VERSION` of the kind's implementation that wrote it.
+    #[serde(default)]
+    pub kind_version: u32,
     /// The executor key (the artifact's directory name).
     pub key: String,
     pub plan_key: String,

@@ -53,7 +53,11 @@ impl Reporter {
             Some(m) => {
                 let _ = m.println(message);
             }
-            None => eprintln!("{message}"),
+            None => {
+                // A closed stderr must not stop the run.
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "{message}");
+            }
         }
     }
 

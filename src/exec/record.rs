@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::exec::error::{ExecError, io_err};
-use crate::exec::fsutil::write_atomic;
 use crate::plan::Plan;
+use crate::spec::StageKind;
+use crate::util::write_atomic;
 
 /// What happened to a stage in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageRecord {
     pub id: String,
-    pub kind: String,
+    pub kind: StageKind,
     /// Executor key; absent when it could not be computed (an unreadable external input).
     pub key: Option<String>,
     pub outcome: Outcome,
@@ -76,6 +77,6 @@ impl RecordDir {
 
     pub fn write(&self, record: &RunRecord) -> Result<(), ExecError> {
         let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
-        write_atomic(&self.dir.join("record.json"), &bytes)
+        Ok(write_atomic(&self.dir.join("record.json"), &bytes)?)
     }
 }

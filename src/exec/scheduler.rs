@@ -1,57 +1,22 @@
-//! Runs a plan: keys every stage, reuses valid artifacts, and executes the rest on a rayon
-//! pool as their inputs complete (heavy stages one per device), with per-key locks so that
-//! concurrent runs on one store share work instead of corrupting it.
+//! Runs a plan: keys every stage, reuses valid artifacts, and hands the rest to the pool
+//! ([`crate::exec::pool`]), which executes them as their inputs complete; records what
+//! happened to each stage and why.
 
-use std::collections::{BTreeMap, HashMap};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use crate::exec::device::{DeviceTokens, device_of};
 use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
-use crate::exec::fingerprint::{Fingerprint, fingerprint};
 use crate::exec::hash_cache::HashCache;
-use crate::exec::manifest::Manifest;
-use crate::exec::progress::{ProgressMode, Reporter};
+use crate::exec::keying::{Keyed, Keys, MissingFile, key_stages};
+use crate::exec::options::RunOptions;
+use crate::exec::pool::execute;
+use crate::exec::progress::Reporter;
 use crate::exec::record::{Outcome, RecordDir, RunRecord, StageRecord};
 use crate::exec::select::select_stages;
 use crate::exec::store::{ArtifactState, Store, now_rfc3339};
 use crate::exec::why::miss_reasons;
-use crate::plan::{Plan, Stage, StageId};
-use crate::stages::context::{InputArtifact, StageContext};
-use crate::stages::dispatch::EXECUTABLE;
-
-/// Set to a number of milliseconds to slow every executed stage down just before its
-/// artifact is committed (used by the crash tests to kill a run mid-stage).
-pub const TEST_DELAY_ENV: &str = "MASCOT_TEST_STAGE_DELAY_MS";
-
-/// How to run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Stages executing at once (at least 1).
-    pub jobs: usize,
-    /// Keep running independent stages after a failure.
-    pub keep_going: bool,
-    /// Only say what would run and why.
-    pub dry_run: bool,
-    /// Restrict to the stages these variants need (all stages when empty).
-    pub variants: Vec<String>,
-    pub progress: ProgressMode,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            jobs: 1,
-            keep_going: false,
-            dry_run: false,
-            variants: Vec::new(),
-            progress: ProgressMode::Quiet,
-        }
-    }
-}
+use crate::plan::Plan;
+use crate::stages::is_executable;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -60,6 +25,8 @@ pub struct RunReport {
     pub stages: Vec<StageRecord>,
     /// `runs/<...>/` in the store (none for a dry run).
     pub record_dir: Option<PathBuf>,
+    /// External files the run needs that do not exist (`weights ../models/x`), each once.
+    pub missing: Vec<String>,
 }
 
 impl RunReport {
@@ -95,14 +62,6 @@ impl RunReport {
     }
 }
 
-enum Keyed {
-    Yes(Box<Fingerprint>),
-    /// The key could not be computed (external input unreadable).
-    Failed(String),
-    /// An input has no key.
-    InputMissing(String),
-}
-
 /// Runs (or, with `dry_run`, explains) the plan against the store. `base_dir` is the
 /// experiment file's directory. Stage failures are in the report, not an `Err`.
 pub fn run_plan(
@@ -116,22 +75,9 @@ pub fn run_plan(
         store.sweep()?;
     }
     let hashes = HashCache::load(&store.hash_cache_path());
-    let mut exec_keys: BTreeMap<StageId, String> = BTreeMap::new();
-    let mut keyed = Vec::with_capacity(selected.len());
-    for stage in &selected {
-        if let Some(missing) = stage.inputs.iter().find(|i| !exec_keys.contains_key(*i)) {
-            keyed.push(Keyed::InputMissing(missing.clone()));
-            continue;
-        }
-        match fingerprint(stage, base_dir, &exec_keys, &hashes) {
-            Ok(fp) => {
-                exec_keys.insert(stage.id.clone(), fp.key.clone());
-                keyed.push(Keyed::Yes(Box::new(fp)));
-            }
-            Err(e) => keyed.push(Keyed::Failed(render(&miette::Report::new(e)))),
-        }
-    }
+    let Keys { keyed, exec_keys } = key_stages(&selected, base_dir, &hashes);
     let _ = hashes.save();
+    let mut missing: Vec<String> = Vec::new();
 
     let record_dir = if opts.dry_run {
         None
@@ -148,7 +94,7 @@ pub fn run_plan(
     for (i, (stage, k)) in selected.iter().zip(&keyed).enumerate() {
         let base = StageRecord {
             id: stage.id.clone(),
-            kind: stage.kind.as_str().to_string(),
+            kind: stage.kind,
             key: None,
             outcome: Outcome::WouldRun,
             reasons: Vec::new(),
@@ -161,7 +107,7 @@ pub fn run_plan(
                 let reasons = miss_reasons(fp, &state, store.last_fingerprint(&stage.id).as_ref());
                 let cached = matches!(state, ArtifactState::Valid(_));
                 let mut reasons = reasons;
-                if !cached && opts.dry_run && !EXECUTABLE.contains(&stage.kind) {
+                if !cached && opts.dry_run && !is_executable(stage.kind) {
                     reasons.push(format!(
                         "note: stage kind `{}` is not executable yet, running it will fail",
                         stage.kind.as_str()
@@ -184,6 +130,29 @@ pub fn run_plan(
                     records[i] = Some(rec);
                 }
             }
+            Keyed::Missing(files) => {
+                note_missing(&mut missing, files);
+                records[i] = Some(if opts.dry_run {
+                    StageRecord {
+                        reasons: files.iter().map(needs).collect(),
+                        ..base
+                    }
+                } else {
+                    let names: Vec<String> = files
+                        .iter()
+                        .map(|f| format!("{} `{}`", f.role, f.path))
+                        .collect();
+                    StageRecord {
+                        outcome: Outcome::Failed,
+                        error: Some(format!(
+                            "{} of stage `{}` does not exist (help: paths in an experiment are relative to the experiment file's directory)",
+                            names.join(", "),
+                            stage.id
+                        )),
+                        ..base
+                    }
+                });
+            }
             Keyed::Failed(err) => {
                 records[i] = Some(StageRecord {
                     outcome: Outcome::Failed,
@@ -191,20 +160,22 @@ pub fn run_plan(
                     ..base
                 });
             }
-            Keyed::InputMissing(input) if opts.dry_run => {
-                records[i] = Some(StageRecord {
-                    outcome: Outcome::Skipped,
-                    reasons: vec![format!("input {input} cannot be keyed")],
-                    ..base
-                });
+            Keyed::InputMissing {
+                input,
+                missing: files,
+            } if opts.dry_run => {
+                note_missing(&mut missing, files);
+                let mut reasons = vec![format!("input {input} has no artifact yet: it runs first")];
+                reasons.extend(files.iter().map(needs));
+                records[i] = Some(StageRecord { reasons, ..base });
             }
-            Keyed::InputMissing(_) => {}
+            Keyed::InputMissing { .. } => {}
         }
     }
 
     let mut run_record = RunRecord {
-        experiment: plan.experiment.clone(),
-        source: plan.source.display().to_string(),
+        experiment: plan.experiment().to_string(),
+        source: plan.source().display().to_string(),
         engine_version: ENGINE_VERSION.to_string(),
         started: now_rfc3339(),
         finished: None,
@@ -250,294 +221,26 @@ pub fn run_plan(
     Ok(RunReport {
         stages,
         record_dir: record_dir.map(|r| r.dir),
+        missing,
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn execute(
-    selected: &[&Stage],
-    keyed: &[Keyed],
-    exec_keys: &BTreeMap<StageId, String>,
-    base_dir: &Path,
-    store: &Store,
-    opts: &RunOptions,
-    reporter: &Reporter,
-    records: &mut [Option<StageRecord>],
-) -> Result<(), ExecError> {
-    let index: HashMap<&str, usize> = selected
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| ExecError::Pool(e.to_string()))?;
-    let mut running = vec![false; selected.len()];
-    let mut devices = DeviceTokens::default();
-    let mut stop = !opts.keep_going
-        && records
-            .iter()
-            .flatten()
-            .any(|r| r.outcome == Outcome::Failed);
-    let (tx, rx) = mpsc::channel::<(usize, StageRecord)>();
-
-    pool.in_place_scope(|scope| {
-        let mut in_flight = 0usize;
-        loop {
-            for i in 0..selected.len() {
-                if records[i].is_some() || running[i] {
-                    continue;
-                }
-                let stage = selected[i];
-                if let Some(unknown) = stage
-                    .inputs
-                    .iter()
-                    .find(|i| !index.contains_key(i.as_str()))
-                {
-                    let err = format!(
-                        "input `{unknown}` is not a stage of the plan (or of the selected variants)"
-                    );
-                    reporter.line(&format!("[{}] FAILED: {err}", stage.id));
-                    let mut rec = skipped(stage, keyed_key(&keyed[i]), String::new());
-                    rec.outcome = Outcome::Failed;
-                    rec.reasons.clear();
-                    rec.error = Some(err);
-                    records[i] = Some(rec);
-                    continue;
-                }
-                let mut blocked_by = None;
-                let mut all_done = true;
-                for input in &stage.inputs {
-                    match index.get(input.as_str()).and_then(|j| records[*j].as_ref()) {
-                        Some(r) if matches!(r.outcome, Outcome::Failed | Outcome::Skipped) => {
-                            blocked_by = Some(input.clone());
-                            break;
-                        }
-                        Some(_) => {}
-                        None => all_done = false,
-                    }
-                }
-                if let Some(input) = blocked_by {
-                    let reason = format!("input {input} did not complete");
-                    reporter.line(&format!("[{}] skipped: {reason}", stage.id));
-                    records[i] = Some(skipped(stage, keyed_key(&keyed[i]), reason));
-                    continue;
-                }
-                let Keyed::Yes(fp) = &keyed[i] else {
-                    continue;
-                };
-                if stop || !all_done {
-                    continue;
-                }
-                let device = device_of(stage);
-                if !devices.try_take(device.as_deref()) {
-                    continue;
-                }
-                running[i] = true;
-                in_flight += 1;
-                let tx = tx.clone();
-                let reasons = records_reasons(store, fp, stage);
-                scope.spawn(move |_| {
-                    let rec = run_one(
-                        stage, fp, reasons, exec_keys, selected, base_dir, store, reporter,
-                    );
-                    let _ = tx.send((i, rec));
-                });
-            }
-            if in_flight == 0 {
-                break;
-            }
-            let Ok((i, rec)) = rx.recv() else { break };
-            in_flight -= 1;
-            running[i] = false;
-            devices.release(device_of(selected[i]).as_deref());
-            if rec.outcome == Outcome::Failed && !opts.keep_going {
-                stop = true;
-            }
-            records[i] = Some(rec);
-        }
-    });
-
-    for i in 0..selected.len() {
-        if records[i].is_none() {
-            let reason = "not started: the run stopped after a failure (use --keep-going to run independent stages)".to_string();
-            records[i] = Some(skipped(selected[i], keyed_key(&keyed[i]), reason));
-        }
-    }
-    Ok(())
+/// The dry-run reason of a missing external file.
+fn needs(f: &MissingFile) -> String {
+    format!(
+        "needs {} `{}`, which is missing: the run will fail until it is there",
+        f.role, f.path
+    )
 }
 
-fn records_reasons(store: &Store, fp: &Fingerprint, stage: &Stage) -> Vec<String> {
-    let state = store.check(&fp.key, false);
-    miss_reasons(fp, &state, store.last_fingerprint(&stage.id).as_ref())
-}
-
-fn keyed_key(k: &Keyed) -> Option<String> {
-    match k {
-        Keyed::Yes(fp) => Some(fp.key.clone()),
-        _ => None,
-    }
-}
-
-fn skipped(stage: &Stage, key: Option<String>, reason: String) -> StageRecord {
-    StageRecord {
-        id: stage.id.clone(),
-        kind: stage.kind.as_str().to_string(),
-        key,
-        outcome: Outcome::Skipped,
-        reasons: vec![reason],
-        error: None,
-        seconds: 0.0,
-    }
-}
-
-/// Executes one stage under its key's lock.
-#[allow(clippy::too_many_arguments)]
-fn run_one(
-    stage: &Stage,
-    fp: &Fingerprint,
-    reasons: Vec<String>,
-    exec_keys: &BTreeMap<StageId, String>,
-    selected: &[&Stage],
-    base_dir: &Path,
-    store: &Store,
-    reporter: &Reporter,
-) -> StageRecord {
-    let t0 = Instant::now();
-    let mut rec = StageRecord {
-        id: stage.id.clone(),
-        kind: stage.kind.as_str().to_string(),
-        key: Some(fp.key.clone()),
-        outcome: Outcome::Executed,
-        reasons,
-        error: None,
-        seconds: 0.0,
-    };
-    let result = build(
-        stage,
-        fp,
-        exec_keys,
-        selected,
-        base_dir,
-        store,
-        reporter,
-        &rec.reasons,
-    );
-    rec.seconds = t0.elapsed().as_secs_f64();
-    match result {
-        Ok(outcome) => {
-            rec.outcome = outcome;
-            if outcome == Outcome::Cached {
-                rec.reasons = vec!["built by a concurrent run while this one waited for it".into()];
-                reporter.line(&format!(
-                    "[{}] cached (built by a concurrent run)",
-                    stage.id
-                ));
-            } else {
-                reporter.line(&format!("[{}] done in {:.2}s", stage.id, rec.seconds));
-            }
-        }
-        Err(err) => {
-            reporter.line(&format!("[{}] FAILED: {err}", stage.id));
-            rec.outcome = Outcome::Failed;
-            rec.error = Some(err);
+/// Adds each missing file (`role path`) to the run's list, once.
+fn note_missing(list: &mut Vec<String>, files: &[MissingFile]) {
+    for f in files {
+        let entry = format!("{} {}", f.role, f.path);
+        if !list.contains(&entry) {
+            list.push(entry);
         }
     }
-    rec
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build(
-    stage: &Stage,
-    fp: &Fingerprint,
-    exec_keys: &BTreeMap<StageId, String>,
-    selected: &[&Stage],
-    base_dir: &Path,
-    store: &Store,
-    reporter: &Reporter,
-    reasons: &[String],
-) -> Result<Outcome, String> {
-    let ex = |e: ExecError| render(&miette::Report::new(e));
-    let _lock = store.lock(&fp.key).map_err(ex)?;
-    if let ArtifactState::Valid(_) = store.check(&fp.key, false) {
-        store.write_last_fingerprint(fp).map_err(ex)?;
-        return Ok(Outcome::Cached);
-    }
-    reporter.line(&format!("[{}] run: {}", stage.id, reasons.join("; ")));
-    let mut inputs = Vec::with_capacity(stage.inputs.len());
-    for id in &stage.inputs {
-        let key = exec_keys.get(id).cloned().unwrap_or_default();
-        let dir = store.artifact_dir(&key);
-        let manifest = Manifest::read(&dir).map_err(ex)?;
-        let kind = selected
-            .iter()
-            .find(|s| &s.id == id)
-            .map(|s| s.kind)
-            .unwrap_or(stage.kind);
-        inputs.push(InputArtifact {
-            id: id.clone(),
-            kind,
-            key,
-            dir,
-            manifest,
-        });
-    }
-    let pending = store.begin(&fp.key).map_err(ex)?;
-    let started = now_rfc3339();
-    let bar = reporter.stage(&stage.id);
-    let ctx = StageContext {
-        stage,
-        base_dir,
-        out_dir: &pending.dir,
-        inputs,
-        progress: &bar,
-    };
-    let outcome = catch_unwind(AssertUnwindSafe(|| crate::stages::run_stage(&ctx)));
-    bar.finish();
-    let output = match outcome {
-        Ok(Ok(out)) => out,
-        Ok(Err(report)) => {
-            let _ = std::fs::remove_dir_all(&pending.dir);
-            return Err(render(&report));
-        }
-        Err(panic) => {
-            let _ = std::fs::remove_dir_all(&pending.dir);
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            return Err(format!("internal error (stage panicked): {msg}"));
-        }
-    };
-    if let Some(ms) = std::env::var(TEST_DELAY_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        std::thread::sleep(Duration::from_millis(ms));
-    }
-    store
-        .commit(pending, fp, started, output.summary)
-        .map_err(ex)?;
-    store.write_last_fingerprint(fp).map_err(ex)?;
-    Ok(Outcome::Executed)
-}
-
-/// One line: the error, its causes and its help.
-pub fn render(err: &miette::Report) -> String {
-    let mut s = err.to_string();
-    for cause in err.chain().skip(1) {
-        let c = cause.to_string();
-        if !s.contains(&c) {
-            s.push_str(": ");
-            s.push_str(&c);
-        }
-    }
-    if let Some(help) = err.help() {
-        s.push_str(&format!(" (help: {help})"));
-    }
-    s
 }
 
 fn short(key: &Option<String>) -> String {

@@ -9,12 +9,12 @@ use crate::plan::{Plan, Stage};
 /// lists the known ones and the closest match.
 pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p Stage>, ExecError> {
     if variants.is_empty() {
-        return Ok(plan.stages.iter().collect());
+        return Ok(plan.stages().iter().collect());
     }
     let mut wanted: BTreeSet<&str> = BTreeSet::new();
     for name in variants {
-        let Some(v) = plan.variants.iter().find(|v| &v.name == name) else {
-            let known: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
+        let Some(v) = plan.variants().iter().find(|v| &v.name == name) else {
+            let known: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
             let closest = known
                 .iter()
                 .map(|k| (strsim::jaro_winkler(k, name), *k))
@@ -26,7 +26,7 @@ pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p 
                 name: name.clone(),
                 help: format!(
                     "{closest}variants of `{}`: {}",
-                    plan.experiment,
+                    plan.experiment(),
                     known.join(", ")
                 ),
             });
@@ -37,7 +37,7 @@ pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p 
     let mut changed = true;
     while changed {
         changed = false;
-        for s in &plan.stages {
+        for s in plan.stages() {
             if wanted.contains(s.id.as_str()) {
                 for i in &s.inputs {
                     changed |= wanted.insert(i.as_str());
@@ -46,7 +46,7 @@ pub fn select_stages<'p>(plan: &'p Plan, variants: &[String]) -> Result<Vec<&'p 
         }
     }
     Ok(plan
-        .stages
+        .stages()
         .iter()
         .filter(|s| wanted.contains(s.id.as_str()))
         .collect())

@@ -19,10 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::exec::error::{ExecError, io_err};
 use crate::exec::fingerprint::Fingerprint;
-use crate::exec::fsutil::{hash_file, list_files, sync_dir, sync_tree, write_atomic};
+use crate::exec::fsutil::{hash_file, list_files, sync_tree};
 use crate::exec::lock::{KeyLock, lock, try_lock};
 use crate::exec::manifest::{FileEntry, MANIFEST, Manifest};
 use crate::exec::verify::verify_artifact;
+use crate::util::{sync_dir, write_atomic};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -135,7 +136,10 @@ impl Store {
     /// Marks an artifact corrupt so that the next run rebuilds it.
     pub fn quarantine(&self, key: &str, reason: &str) -> Result<(), ExecError> {
         let body = serde_json::json!({ "key": key, "reason": reason });
-        write_atomic(&self.quarantine_path(key), body.to_string().as_bytes())
+        Ok(write_atomic(
+            &self.quarantine_path(key),
+            body.to_string().as_bytes(),
+        )?)
     }
 
     /// A fresh temporary directory for building `key` (the caller holds the key's lock).
@@ -178,7 +182,8 @@ impl Store {
         }
         let manifest = Manifest {
             stage_id: fp.stage_id.clone(),
-            kind: fp.kind.clone(),
+            kind: fp.kind,
+            kind_version: fp.kind_version,
             key: fp.key.clone(),
             plan_key: fp.plan_key.clone(),
             inputs: fp.inputs.clone(),
@@ -285,7 +290,7 @@ impl Store {
         if std::fs::read(&path).is_ok_and(|old| old == bytes) {
             return Ok(());
         }
-        write_atomic(&path, &bytes)
+        Ok(write_atomic(&path, &bytes)?)
     }
 }
 

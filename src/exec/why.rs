@@ -39,7 +39,15 @@ pub fn miss_reasons(
     if last.kind != now.kind {
         reasons.push(format!(
             "stage kind changed from {} to {}",
-            last.kind, now.kind
+            last.kind.as_str(),
+            now.kind.as_str()
+        ));
+    } else if last.kind_version != now.kind_version {
+        reasons.push(format!(
+            "the {} implementation changed from version {} to {}",
+            now.kind.as_str(),
+            last.kind_version,
+            now.kind_version
         ));
     }
     reasons.extend(param_changes(&last.params, &now.params));
@@ -152,7 +160,8 @@ mod tests {
     fn fp(key: &str, params: Value, ext: &str, input: &str, engine: &str) -> Fingerprint {
         Fingerprint {
             stage_id: "main/sample".into(),
-            kind: "sample_candidates".into(),
+            kind: crate::spec::StageKind::SampleCandidates,
+            kind_version: 1,
             plan_key: "p".into(),
             params,
             external: vec![HashedExternal {

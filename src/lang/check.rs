@@ -7,14 +7,15 @@ use std::collections::HashMap;
 use crate::lang::ast::{Field, Item, PipelineEntry, VariantOp};
 use crate::lang::decls::DeclBody;
 use crate::lang::diagnostic::{Diagnostic, Diagnostics};
-use crate::lang::fields::{Checker, accepted};
+use crate::lang::fields::Checker;
 use crate::lang::ir::{Ir, Op, Pipeline, StageDef, SweepDef, VariantDef};
 use crate::lang::load::Loaded;
-use crate::lang::schema::{self, FieldSpec};
+use crate::lang::messages::accepted;
 use crate::lang::span::{FileId, Span, Spanned};
 use crate::lang::suggest::did_you_mean;
-use crate::lang::value::{DeclKind, Val};
-use crate::plan::StageKind;
+use crate::spec::experiment::{EXPERIMENT, PIPELINE};
+use crate::spec::field::FieldSpec;
+use crate::spec::{DeclKind, StageKind, Val};
 
 /// Checks a loaded experiment. Loader diagnostics (syntax, imports) are included.
 pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
@@ -62,8 +63,10 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
     } else {
         header(&mut c, root_items, root)
     };
-    let pipeline = if root_failed {
-        Pipeline::default()
+    // `listed` also holds the stages whose fields had errors, so that a variant naming one
+    // is not told the pipeline lacks it.
+    let (pipeline, listed) = if root_failed {
+        (Pipeline::default(), Vec::new())
     } else {
         pipeline(&mut c, root_items, root)
     };
@@ -74,7 +77,7 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
             Item::Variant { name, ops, span } => {
                 let mut out = Vec::new();
                 for op in ops {
-                    if let Some(o) = variant_op(&mut c, op, &pipeline) {
+                    if let Some(o) = variant_op(&mut c, op, &listed) {
                         out.push(o);
                     }
                 }
@@ -91,7 +94,7 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
                 values,
                 span,
             } => {
-                let target = path_target(&mut c, path.stage.as_ref(), &path.field, &pipeline);
+                let target = path_target(&mut c, path.stage.as_ref(), &path.field, &listed);
                 let mut vals = Vec::new();
                 if let Some((stage, spec)) = target {
                     match &values.kind {
@@ -230,20 +233,26 @@ fn header(c: &mut Checker, items: &[Item], root: FileId) -> (String, u64, String
                 );
                 continue;
             }
+            let what = "the experiment header";
             let f = c
-                .fields(
-                    &body.fields,
-                    schema::EXPERIMENT,
-                    body.span,
-                    "the experiment header",
-                )
+                .fields(&body.fields, EXPERIMENT, body.span, what)
                 .unwrap_or_default();
-            let base = f
-                .get("base")
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_else(|| "main".into());
-            let seed = f.get("seed").map(|v| v.as_int() as u64).unwrap_or(0);
-            found = Some((title.node.clone(), seed, base, title.span));
+            let header = f
+                .opt::<String>("base")
+                .and_then(|base| Ok((base, f.opt::<u64>("seed")?)));
+            let (base, seed) = match header {
+                Ok(h) => h,
+                Err(e) => {
+                    c.internal(title.span, what, e);
+                    (None, None)
+                }
+            };
+            found = Some((
+                title.node.clone(),
+                seed.unwrap_or(0),
+                base.unwrap_or_else(|| "main".into()),
+                title.span,
+            ));
         }
     }
     found.unwrap_or_else(|| {
@@ -275,8 +284,10 @@ fn is_library(items: &[Item]) -> bool {
         })
 }
 
-fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> Pipeline {
+/// The pipeline (stages whose fields checked) and every stage kind it lists.
+fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> (Pipeline, Vec<StageKind>) {
     let mut out = Pipeline::default();
+    let mut listed = Vec::new();
     let mut seen_pipeline: Option<Span> = None;
     for item in items {
         let Item::Pipeline { entries, span } = item else {
@@ -309,7 +320,7 @@ fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> Pipeline {
         let head = Span::new(span.file, span.start, span.start + 8);
         out.settings_span = Some(head);
         out.settings = c
-            .fields(&settings, schema::PIPELINE, head, "the pipeline")
+            .fields(&settings, PIPELINE, head, "the pipeline")
             .unwrap_or_default();
         let mut seen: HashMap<StageKind, Span> = HashMap::new();
         for e in entries {
@@ -336,6 +347,7 @@ fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> Pipeline {
                 continue;
             }
             seen.insert(kind, name.span);
+            listed.push(kind);
             let what = format!("stage `{}`", name.node);
             if let Some(f) = c.fields(&body.fields, fields, name.span, &what) {
                 let _ = span;
@@ -361,17 +373,17 @@ fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> Pipeline {
         );
     }
     out.stages.sort_by_key(|s| s.kind);
-    out
+    (out, listed)
 }
 
 fn stage_kind(
     c: &mut Checker,
     name: &Spanned<String>,
 ) -> Option<(StageKind, &'static [FieldSpec])> {
-    if let Some(found) = schema::stage(&name.node) {
-        return Some(found);
+    if let Some(kind) = StageKind::from_name(&name.node) {
+        return Some((kind, kind.spec().fields));
     }
-    let names: Vec<&str> = schema::STAGES.iter().map(|(k, _)| k.as_str()).collect();
+    let names: Vec<&str> = StageKind::ALL.iter().map(|k| k.as_str()).collect();
     let mut d = Diagnostic::error("E015", name.span, format!("unknown stage `{}`", name.node))
         .label("unknown stage");
     d = match did_you_mean(&name.node, &names) {
@@ -387,12 +399,12 @@ fn path_target(
     c: &mut Checker,
     stage: Option<&Spanned<String>>,
     field: &Spanned<String>,
-    pipeline: &Pipeline,
+    listed: &[StageKind],
 ) -> Option<(Option<StageKind>, &'static FieldSpec)> {
     let (kind, table, what) = match stage {
         Some(s) => {
             let (kind, table) = stage_kind(c, s)?;
-            if !pipeline.has(kind) {
+            if !listed.contains(&kind) {
                 c.error(
                     Diagnostic::error("E019", s.span, format!("the pipeline has no stage `{}`", s.node))
                         .label("not in the pipeline")
@@ -402,7 +414,7 @@ fn path_target(
             }
             (Some(kind), table, format!("stage `{}`", s.node))
         }
-        None => (None, schema::PIPELINE, "the pipeline settings".to_string()),
+        None => (None, PIPELINE, "the pipeline settings".to_string()),
     };
     match table.iter().find(|f| f.name == field.node) {
         Some(spec) => Some((kind, spec)),
@@ -424,11 +436,11 @@ fn path_target(
     }
 }
 
-fn variant_op(c: &mut Checker, op: &VariantOp, pipeline: &Pipeline) -> Option<Op> {
+fn variant_op(c: &mut Checker, op: &VariantOp, listed: &[StageKind]) -> Option<Op> {
     match op {
         VariantOp::Remove { stage, .. } => {
             let (kind, _) = stage_kind(c, stage)?;
-            if !pipeline.has(kind) {
+            if !listed.contains(&kind) {
                 c.error(
                     Diagnostic::error(
                         "E019",
@@ -446,7 +458,7 @@ fn variant_op(c: &mut Checker, op: &VariantOp, pipeline: &Pipeline) -> Option<Op
             Some(Op::Remove(kind))
         }
         VariantOp::Set { path, value, .. } => {
-            let (stage, spec) = path_target(c, path.stage.as_ref(), &path.field, pipeline)?;
+            let (stage, spec) = path_target(c, path.stage.as_ref(), &path.field, listed)?;
             let v: Val = c.value(value, &spec.ty, spec.name)?;
             Some(Op::Set {
                 stage,

@@ -6,6 +6,7 @@
 use crate::lang::ast::*;
 use crate::lang::diagnostic::Diagnostics;
 use crate::lang::parse::parse;
+use crate::lang::scan::comments;
 use crate::lang::span::FileId;
 
 const WIDTH: usize = 100;
@@ -16,7 +17,10 @@ pub fn format_source(source: &str) -> Result<String, Diagnostics> {
     let ast = parse(source, FileId(0))?;
     let mut f = Formatter {
         src: source,
-        comments: comments(source),
+        comments: comments(source)
+            .into_iter()
+            .map(|(start, end)| Comment { start, end })
+            .collect(),
         next: 0,
         out: String::new(),
         last_end: 0,
@@ -28,37 +32,6 @@ pub fn format_source(source: &str) -> Result<String, Diagnostics> {
 struct Comment {
     start: usize,
     end: usize,
-}
-
-/// Byte ranges of `//` comments outside string literals.
-fn comments(src: &str) -> Vec<Comment> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut in_str = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            if c == b'\\' {
-                i += 2;
-                continue;
-            }
-            if c == b'"' || c == b'\n' {
-                in_str = false;
-            }
-        } else if c == b'"' {
-            in_str = true;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            let start = i;
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            out.push(Comment { start, end: i });
-            continue;
-        }
-        i += 1;
-    }
-    out
 }
 
 struct Formatter<'a> {

@@ -1,17 +1,13 @@
 //! The checked experiment (IR): resolved declarations, the base pipeline with every field
 //! typed and defaulted, and the variant operations, ready for [`crate::plan::expand`].
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::span::Span;
-use crate::lang::value::{Fields, Val};
-use crate::model::spec::ModelSpec;
-use crate::plan::StageKind;
-use crate::plan::params::{JudgeSpec, Persona, RewardSpec, RubricSpec};
+use crate::spec::{Decls, Fields, StageKind, Val};
 
 /// A checked experiment.
 #[derive(Debug, Clone, Serialize)]
@@ -37,30 +33,6 @@ pub struct Ir {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Resolved declarations by name.
-#[derive(Debug, Clone, Default)]
-pub struct Decls {
-    pub personas: BTreeMap<String, Persona>,
-    pub rubrics: BTreeMap<String, RubricSpec>,
-    pub models: BTreeMap<String, ModelSpec>,
-    pub users: BTreeMap<String, Vec<String>>,
-    pub datasets: BTreeMap<String, DatasetDecl>,
-    pub judges: BTreeMap<String, JudgeSpec>,
-    pub rewards: BTreeMap<String, RewardSpec>,
-}
-
-/// A dataset declaration: where, which split, which subsets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DatasetDecl {
-    /// `empathetic_dialogues` or `qmsum`.
-    pub source: &'static str,
-    pub path: PathBuf,
-    pub split: String,
-    /// Valence subsets (ED) or domains (QMSum).
-    pub subsets: Vec<String>,
-    pub limit: Option<usize>,
-}
-
 /// The base pipeline: settings and stages in pipeline order.
 #[derive(Debug, Clone, Default)]
 pub struct Pipeline {
@@ -76,6 +48,11 @@ impl Pipeline {
 
     pub fn has(&self, kind: StageKind) -> bool {
         self.stage(kind).is_some()
+    }
+
+    /// Each stage's kind and fields, in pipeline order (for a [`crate::spec::wiring::PipelineView`]).
+    pub fn stage_fields(&self) -> Vec<(StageKind, &Fields)> {
+        self.stages.iter().map(|s| (s.kind, &s.fields)).collect()
     }
 }
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::lang::ast::{Ast, Item};
 use crate::lang::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::parse::parse;
-use crate::lang::source::{SourceFile, SourceMap, normalize, slash};
+use crate::lang::source::{SourceFile, SourceMap};
 use crate::lang::span::{FileId, Span};
+use crate::util::{normalize, slash};
 
 /// Every file of a compilation and its syntax tree (`asts[i]` is file `i`; a file that failed
 /// to parse has an empty tree). File 0 is the root.
@@ -44,7 +45,7 @@ fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Reads `path` from disk and loads it with its imports.
 pub fn load_file(path: &Path) -> Loaded {
-    let display = path.to_string_lossy().replace('\\', "/");
+    let display = slash(path);
     match read_source(path) {
         Ok(bytes) => load_bytes(path, &display, &bytes),
         Err(e) => {

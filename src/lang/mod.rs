@@ -15,13 +15,14 @@ pub mod fmt;
 pub mod grammar;
 pub mod ir;
 pub mod load;
+pub mod messages;
 pub mod parse;
 pub mod reward;
-pub mod schema;
+pub mod scan;
 pub mod source;
 pub mod span;
 pub mod suggest;
-pub mod value;
+pub mod types;
 
 pub use ast::Ast;
 pub use check::check;

@@ -8,6 +8,7 @@ use pest::iterators::Pair;
 use crate::lang::ast::*;
 use crate::lang::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::grammar::{MascotParser, Rule, rule_name};
+use crate::lang::scan::{content_len, nested_beyond, open_brackets};
 use crate::lang::span::{FileId, Span, Spanned};
 
 /// Parses one file. A file with a syntax error yields that error only (pest stops at the
@@ -158,45 +159,16 @@ pub const MAX_NESTING: usize = 64;
 
 /// Rejects absurd nesting before the recursive-descent parser sees it.
 fn too_deep(source: &str, file: FileId) -> Option<Diagnostic> {
-    let b = source.as_bytes();
-    let (mut depth, mut in_str, mut in_comment, mut i) = (0usize, false, false, 0);
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            in_comment = false;
-            in_str = false;
-        } else if in_comment {
-        } else if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else if c == b'"' {
-            in_str = true;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            in_comment = true;
-        } else if matches!(c, b'(' | b'[' | b'{') {
-            depth += 1;
-            if depth > MAX_NESTING {
-                return Some(
-                    Diagnostic::error(
-                        "E002",
-                        Span::new(file, i, i + 1),
-                        format!("brackets nest deeper than {MAX_NESTING} levels"),
-                    )
-                    .label("too deep")
-                    .help(
-                        "flatten the value; no construct of the language needs this much nesting",
-                    ),
-                );
-            }
-        } else if matches!(c, b')' | b']' | b'}') {
-            depth = depth.saturating_sub(1);
-        }
-        i += 1;
-    }
-    None
+    let at = nested_beyond(source, MAX_NESTING)?;
+    Some(
+        Diagnostic::error(
+            "E002",
+            Span::new(file, at, at + 1),
+            format!("brackets nest deeper than {MAX_NESTING} levels"),
+        )
+        .label("too deep")
+        .help("flatten the value; no construct of the language needs this much nesting"),
+    )
 }
 
 /// A help line for the most common syntax mistakes.
@@ -239,81 +211,11 @@ fn unclosed_brace(text: &str) -> Option<usize> {
         .map(|(_, line)| *line)
 }
 
-/// The brackets (`(`, `[`, `{`) still open at the end of `text`, innermost last, each with
-/// its line; strings and `//` comments are skipped.
-fn open_brackets(text: &str) -> Vec<(u8, usize)> {
-    let mut stack = Vec::new();
-    let mut in_str = false;
-    let mut in_comment = false;
-    let mut line = 1;
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line += 1;
-            in_comment = false;
-            in_str = false;
-        } else if in_comment {
-        } else if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else if c == b'"' {
-            in_str = true;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            in_comment = true;
-        } else if matches!(c, b'{' | b'(' | b'[') {
-            stack.push((c, line));
-        } else if matches!(c, b'}' | b')' | b']') {
-            stack.pop();
-        }
-        i += 1;
-    }
-    stack
-}
-
 /// The pair's span without the whitespace and comments pest's implicit skipping leaves at
 /// its end (a rule ending in a repetition swallows them).
 fn span_of(p: &Pair<Rule>, file: FileId) -> Span {
     let s = p.as_span();
     Span::new(file, s.start(), s.start() + content_len(p.as_str()))
-}
-
-/// Length of `text` without trailing whitespace and `//` comments. Strings cannot span
-/// lines, so a comment is found by scanning its line for `//` outside quotes.
-fn content_len(text: &str) -> usize {
-    let mut t = text.trim_end();
-    loop {
-        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
-        let line = &t[line_start..];
-        let mut in_str = false;
-        let mut escaped = false;
-        let mut cut = None;
-        let bytes = line.as_bytes();
-        for (i, &c) in bytes.iter().enumerate() {
-            if in_str {
-                if escaped {
-                    escaped = false;
-                } else if c == b'\\' {
-                    escaped = true;
-                } else if c == b'"' {
-                    in_str = false;
-                }
-            } else if c == b'"' {
-                in_str = true;
-            } else if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
-                cut = Some(i);
-                break;
-            }
-        }
-        match cut {
-            Some(i) => t = t[..line_start + i].trim_end(),
-            None => return t.len(),
-        }
-    }
 }
 
 fn spanned_str(p: &Pair<Rule>, file: FileId) -> Spanned<String> {

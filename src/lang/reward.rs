@@ -3,11 +3,13 @@
 
 use crate::lang::ast::{BinOp, Expr, ExprKind};
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::fields::{Checker, level_help};
-use crate::lang::schema::REWARD_SIGNALS;
+use crate::lang::fields::Checker;
+use crate::lang::messages::level_help;
 use crate::lang::span::Span;
 use crate::lang::suggest::did_you_mean;
-use crate::plan::params::{Level, RewardSignal, RewardSpec, RewardTerm};
+use crate::spec::level::Level;
+use crate::spec::lower::reward_signal;
+use crate::spec::reward::{REWARD_SIGNALS, RewardSpec, RewardTerm};
 
 impl Checker<'_> {
     /// Checks a reward expression; `expected` is the level the use site needs (`None` for
@@ -134,19 +136,14 @@ impl Checker<'_> {
             );
             return None;
         };
-        let fields = self.args(args, schema, call.span, &format!("`{sig}(...)`"))?;
-        let signal = match *sig {
-            "rm" => RewardSignal::Rm {
-                base: self.decls.models.get(fields["model"].as_str())?.clone(),
-            },
-            "format" => RewardSignal::Format {
-                think_min: fields["think_min"].as_usize(),
-                answer_max: fields["answer_max"].as_usize(),
-            },
-            "coherence" => RewardSignal::Coherence {
-                judge: self.decls.judges.get(fields["judge"].as_str())?.clone(),
-            },
-            _ => RewardSignal::Diverse,
+        let what = format!("`{sig}(...)`");
+        let fields = self.args(args, schema, call.span, &what)?;
+        let signal = match reward_signal(sig, &fields, &self.decls) {
+            Ok(s) => s,
+            Err(e) => {
+                self.internal(call.span, &what, e);
+                return None;
+            }
         };
         Some((RewardTerm { weight, signal }, *level, call.span))
     }

@@ -1,6 +1,6 @@
 //! The files of one compilation: the experiment file and everything it imports.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::lang::span::FileId;
 
@@ -47,41 +47,5 @@ impl SourceMap {
                 .map_or(0, |p| p + 1)
             + 1;
         (line, col)
-    }
-}
-
-/// Lexically normalises a path: drops `.`, folds `name/..`; keeps leading `..`.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out: Vec<Component> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
-                _ => out.push(c),
-            },
-            other => out.push(other),
-        }
-    }
-    let mut p = PathBuf::new();
-    for c in out {
-        p.push(c.as_os_str());
-    }
-    p
-}
-
-/// Forward-slash string of a relative path (plans and snapshots look the same everywhere).
-pub fn slash(path: &Path) -> String {
-    let s: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if s.is_empty() {
-        ".".into()
-    } else {
-        s.join("/")
     }
 }

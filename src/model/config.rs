@@ -3,6 +3,8 @@
 
 use burn::config::Config;
 
+use crate::spec::model::attention_shape_problem;
+
 /// Hyper-parameters of a Llama-family decoder.
 #[derive(Config, Debug, PartialEq)]
 pub struct DecoderConfig {
@@ -53,26 +55,13 @@ impl DecoderConfig {
 
     /// Checks the invariants the decoder relies on; the message says which one fails.
     pub fn validate(&self) -> Result<(), String> {
-        if self.num_heads == 0 || self.num_kv_heads == 0 {
-            return Err("num_heads and num_kv_heads must be positive".into());
-        }
-        if !self.num_heads.is_multiple_of(self.num_kv_heads) {
-            return Err(format!(
-                "num_heads ({}) must be a multiple of num_kv_heads ({})",
-                self.num_heads, self.num_kv_heads
-            ));
-        }
-        if self.head_dim.is_none() && !self.hidden_size.is_multiple_of(self.num_heads) {
-            return Err(format!(
-                "hidden_size ({}) must be a multiple of num_heads ({}) when head_dim is not set",
-                self.hidden_size, self.num_heads
-            ));
-        }
-        if !self.head_dim().is_multiple_of(2) {
-            return Err(format!(
-                "head_dim ({}) must be even for RoPE",
-                self.head_dim()
-            ));
+        if let Some(p) = attention_shape_problem(
+            self.hidden_size,
+            self.num_heads,
+            self.num_kv_heads,
+            self.head_dim,
+        ) {
+            return Err(format!("{} ({})", p.message, p.help));
         }
         if self.vocab_size == 0 || self.hidden_size == 0 || self.num_layers == 0 {
             return Err("vocab_size, hidden_size and num_layers must be positive".into());

@@ -79,6 +79,12 @@ pub enum ModelError {
     InvalidInput { reason: String },
 }
 
+impl From<crate::util::IoError> for ModelError {
+    fn from(e: crate::util::IoError) -> Self {
+        Self::io(e.path, e.source)
+    }
+}
+
 impl ModelError {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

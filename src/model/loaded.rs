@@ -18,10 +18,10 @@ use super::logprobs::{CompletionLogprobs, completion_logprobs};
 use super::lora::{attach_new_lora, load_peft_adapter, merge_lora, save_peft_adapter};
 use super::safetensors_source::SafetensorsSource;
 use super::sampling::SamplingConfig;
-use super::spec::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 use super::tiny::{tiny_decoder_config, tiny_weights};
 use super::tokenizer::ModelTokenizer;
 use super::weights::load_decoder;
+use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 
 /// A model ready to run.
 #[derive(Debug)]

@@ -17,24 +17,16 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::atomic_write::write_atomic;
 use super::decoder::Decoder;
 use super::error::ModelError;
 use super::layer::DecoderLayer;
 use super::safetensors_source::SafetensorsSource;
-use super::spec::LoraSpec;
 use super::tensor_source::TensorSource;
+use crate::spec::model::LoraSpec;
+use crate::util::write_atomic;
 
-/// Module names a LoRA target may have (PEFT's names).
-pub const LORA_TARGETS: [&str; 7] = [
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-];
+/// Module names a LoRA target may have (PEFT's names; one list for the checker and the runtime).
+pub use crate::spec::model::LORA_TARGETS;
 
 /// The linear of `layer` called `target` (`q_proj`, ..., `down_proj`).
 pub fn target_linear<'a>(layer: &'a DecoderLayer, target: &str) -> Option<&'a Linear> {
@@ -281,7 +273,10 @@ pub fn save_peft_adapter(decoder: &Decoder, spec: &LoraSpec, dir: &Path) -> Resu
     write_atomic(&weights_path, &bytes)?;
     let config = serde_json::to_string_pretty(&PeftConfig::from_spec(spec))
         .map_err(|e| ModelError::invalid(e.to_string()))?;
-    write_atomic(&dir.join("adapter_config.json"), config.as_bytes())
+    Ok(write_atomic(
+        &dir.join("adapter_config.json"),
+        config.as_bytes(),
+    )?)
 }
 
 /// Reads a PEFT adapter folder and attaches its adapters to `decoder` (base frozen).

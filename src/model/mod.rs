@@ -1,7 +1,6 @@
 //! The model runtime on burn: Llama/Qwen-family decoders, loading, tokenizers, sampling,
 //! LoRA, reward head.
 
-pub mod atomic_write;
 pub mod attention;
 pub mod chat_template;
 pub mod config;
@@ -23,12 +22,12 @@ pub mod reward;
 pub mod rope;
 pub mod safetensors_source;
 pub mod sampling;
-pub mod spec;
 pub mod tensor_source;
 pub mod tiny;
 pub mod tokenizer;
 pub mod weights;
 
+pub use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 pub use chat_template::{ChatMessage, ChatTemplate};
 pub use config::DecoderConfig;
 pub use decoder::Decoder;
@@ -38,5 +37,4 @@ pub use generation::Generation;
 pub use loaded::LoadedModel;
 pub use logprobs::CompletionLogprobs;
 pub use sampling::SamplingConfig;
-pub use spec::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
 pub use tensor_source::{HostTensor, TensorSource};

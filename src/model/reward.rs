@@ -11,12 +11,12 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::atomic_write::write_atomic;
 use super::decoder::{Decoder, ForwardInput};
 use super::error::ModelError;
 use super::generation::int_tensor;
 use super::safetensors_source::SafetensorsSource;
 use super::tensor_source::TensorSource;
+use crate::util::write_atomic;
 
 /// File the head is saved to inside a reward-model folder.
 pub const REWARD_HEAD_FILE: &str = "reward_head.safetensors";
@@ -106,7 +106,7 @@ impl RewardModel {
                 .map_err(|e| ModelError::corrupt(&path, e))?;
         let file = safetensors::serialize(vec![("score.weight".to_string(), view)], None)
             .map_err(|e| ModelError::corrupt(&path, e))?;
-        write_atomic(&path, &file)
+        Ok(write_atomic(&path, &file)?)
     }
 
     /// Replaces the head with the one saved in `dir`.

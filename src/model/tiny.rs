@@ -8,11 +8,14 @@ use rand::{Rng, SeedableRng};
 use super::config::DecoderConfig;
 use super::error::ModelError;
 use super::memory_source::MemorySource;
-use super::spec::TinyConfig;
 use super::tokenizer::BUILTIN_SPECIAL_TOKENS;
+use crate::spec::model::TinyConfig;
 
-/// Smallest vocabulary that covers the built-in byte tokenizer.
-pub const MIN_TINY_VOCAB: usize = 256 + BUILTIN_SPECIAL_TOKENS.len();
+/// Smallest vocabulary that covers the built-in byte tokenizer (one rule for the checker and
+/// the runtime).
+pub use crate::spec::model::MIN_TINY_VOCAB;
+
+const _: () = assert!(MIN_TINY_VOCAB == 256 + BUILTIN_SPECIAL_TOKENS.len());
 
 /// The decoder configuration of a tiny spec (tied embeddings, RoPE theta 10000).
 pub fn tiny_decoder_config(tiny: &TinyConfig) -> Result<DecoderConfig, ModelError> {

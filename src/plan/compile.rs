@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::lang::{Diagnostics, Loaded, SourceMap, check, load_bytes, load_file};
 use crate::plan::build::build;
 use crate::plan::expand::expand;
-use crate::plan::ir::Plan;
+use crate::plan::sealed::Plan;
 
 /// The outcome of compiling one experiment file.
 pub struct Compiled {

@@ -7,6 +7,7 @@ use crate::lang::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::ir::{Ir, Op, Pipeline};
 use crate::lang::span::Span;
 use crate::plan::rules::problems;
+use crate::spec::wiring::Problem;
 
 /// One named pipeline.
 #[derive(Debug, Clone)]
@@ -83,12 +84,17 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
         }
     }
     // A problem the base pipeline already has is reported once, at the base.
-    let base_problems: Vec<String> = problems(&ir.pipeline, &ir.decls)
+    let base_problems: Vec<String> = problems(&ir.pipeline, &ir.decls, ir.seed)
         .into_iter()
-        .map(|p| p.1)
+        .map(|p| p.message)
         .collect();
     for v in &out {
-        for (kind, message, help) in problems(&v.pipeline, &ir.decls) {
+        for Problem {
+            stage: kind,
+            message,
+            help,
+        } in problems(&v.pipeline, &ir.decls, ir.seed)
+        {
             if !v.is_base && base_problems.contains(&message) {
                 continue;
             }

@@ -1,9 +1,27 @@
 //! Content keys: blake3 over a canonical encoding of (kind, canonical params, external
 //! inputs, input keys in order). See `KEYS.md` for what is and is not hashed.
 
+use crate::spec::{ExternalInput, StageKind};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::plan::ir::{ContentKey, ExternalInput, StageKind};
+/// Hex blake3 digest identifying a stage's result (see `src/plan/KEYS.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContentKey(pub String);
+
+impl ContentKey {
+    /// The first 12 hex digits, for display.
+    pub fn short(&self) -> &str {
+        &self.0[..self.0.len().min(12)]
+    }
+}
+
+impl std::fmt::Display for ContentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Version tag hashed first; bump it when the encoding changes.
 const DOMAIN: &[u8] = b"mascot/stage-key/v1\n";
@@ -18,9 +36,11 @@ pub fn content_key(
     let mut h = blake3::Hasher::new();
     h.update(DOMAIN);
     field(&mut h, b"kind", kind.as_str().as_bytes());
-    field(&mut h, b"params", canonical_json(params).as_bytes());
+    let mut json = Vec::with_capacity(1024);
+    write(params, &mut json);
+    field(&mut h, b"params", &json);
     for e in external {
-        let path = crate::lang::source::slash(&e.path);
+        let path = crate::util::slash(&e.path);
         field(
             &mut h,
             b"external",
@@ -42,40 +62,48 @@ fn field(h: &mut blake3::Hasher, tag: &[u8], bytes: &[u8]) {
 
 /// JSON with object keys sorted at every level and no whitespace.
 pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write(v, &mut out);
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn write(v: &Value, out: &mut String) {
+/// Appends the canonical JSON of `v` (serde_json's escaping and number forms, written
+/// straight into the buffer).
+fn write(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, x)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                write(&m[*k], out);
+                json_to(out, k);
+                out.push(b':');
+                write(x, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(a) => {
-            out.push('[');
+            out.push(b'[');
             for (i, x) in a.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write(x, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        Value::Number(n) => out.push_str(&f32_shortest(n.clone()).to_string()),
-        other => out.push_str(&other.to_string()),
+        Value::Number(n) => json_to(out, &f32_shortest(n.clone())),
+        other => json_to(out, other),
     }
+}
+
+/// serde_json's compact form of a string, number, bool or null (writing into a `Vec` cannot
+/// fail).
+fn json_to<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// The same value with object keys sorted (for `Stage::params`).

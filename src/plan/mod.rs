@@ -8,11 +8,13 @@ pub mod compile;
 pub mod expand;
 pub mod ir;
 pub mod key;
-pub mod params;
 pub mod render;
 pub mod rules;
+pub mod sealed;
 
 pub use build::build;
 pub use compile::{Compiled, compile, compile_bytes, compile_file};
 pub use expand::{ExpandedVariant, expand};
-pub use ir::{ContentKey, ExternalInput, Plan, Stage, StageId, StageKind, Variant};
+pub use ir::{Stage, StageId, Variant};
+pub use key::{ContentKey, content_key};
+pub use sealed::{Plan, PlanError, PlanParts};

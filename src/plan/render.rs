@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::ir::Plan;
+use crate::plan::sealed::Plan;
 
 /// A readable tree: each variant, then each stage with its short key, kind and inputs.
 pub fn text(plan: &Plan) -> String {
@@ -10,11 +10,11 @@ pub fn text(plan: &Plan) -> String {
     let _ = writeln!(
         out,
         "experiment \"{}\" ({})",
-        plan.experiment,
-        plan.source.to_string_lossy()
+        plan.experiment(),
+        plan.source().to_string_lossy()
     );
-    let _ = writeln!(out, "variants ({}):", plan.variants.len());
-    for v in &plan.variants {
+    let _ = writeln!(out, "variants ({}):", plan.variants().len());
+    for v in plan.variants() {
         let desc = v
             .description
             .as_deref()
@@ -22,8 +22,8 @@ pub fn text(plan: &Plan) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "  {}{desc}: {} stages", v.name, v.stages.len());
     }
-    let _ = writeln!(out, "stages ({}):", plan.stages.len());
-    for s in &plan.stages {
+    let _ = writeln!(out, "stages ({}):", plan.stages().len());
+    for s in plan.stages() {
         let _ = writeln!(out, "  {} {} [{}]", s.key.short(), s.id, s.kind.as_str());
         for (i, input) in s.inputs.iter().enumerate() {
             let branch = if i + 1 == s.inputs.len() {
@@ -57,7 +57,7 @@ pub fn dot(plan: &Plan) -> String {
     let mut out = String::from(
         "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
     );
-    for s in &plan.stages {
+    for s in plan.stages() {
         let _ = writeln!(
             out,
             "  \"{}\" [label=\"{}\\n{}\\n{}\"];",
@@ -67,7 +67,7 @@ pub fn dot(plan: &Plan) -> String {
             s.key.short()
         );
     }
-    for s in &plan.stages {
+    for s in plan.stages() {
         for i in &s.inputs {
             let _ = writeln!(out, "  \"{i}\" -> \"{}\";", s.id);
         }

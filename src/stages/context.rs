@@ -1,20 +1,25 @@
 //! What a stage implementation is given: its node, where to read inputs, where to write its
-//! output, and a progress handle.
+//! output, and a progress handle. (The executor fills it in; stages never see the store.)
 
 use std::path::{Path, PathBuf};
 
-use crate::exec::manifest::Manifest;
-use crate::plan::{Stage, StageKind};
+use crate::plan::Stage;
+use crate::spec::StageKind;
 
-/// An upstream artifact.
+/// An upstream artifact, as a stage reads it.
 #[derive(Debug, Clone)]
 pub struct InputArtifact {
     pub id: String,
     pub kind: StageKind,
+    /// The artifact's executor key.
     pub key: String,
     /// The artifact directory in the store (read only).
     pub dir: PathBuf,
-    pub manifest: Manifest,
+    /// What the upstream stage reported about its output (counts, bad rows...).
+    pub summary: serde_json::Value,
+    /// How many files the artifact holds, and their total size in bytes.
+    pub files: usize,
+    pub bytes: u64,
 }
 
 /// Progress and log sink of one running stage.
@@ -65,5 +70,22 @@ impl StageContext<'_> {
     /// Joins a plan path to the experiment file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         self.base_dir.join(path)
+    }
+
+    /// The first input of `kind`, or an error naming what the stage needs.
+    pub fn input(&self, kind: StageKind) -> miette::Result<&InputArtifact> {
+        self.inputs.iter().find(|i| i.kind == kind).ok_or_else(|| {
+            miette::miette!(
+                code = "mascot::stage::inputs",
+                help = format!(
+                    "{} reads the output of a {} stage; recompile the experiment",
+                    self.stage.kind.as_str(),
+                    kind.as_str()
+                ),
+                "stage `{}` has no {} input",
+                self.stage.id,
+                kind.as_str()
+            )
+        })
     }
 }

@@ -6,26 +6,18 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::data::{read_ed_csv, read_qmsum};
-use crate::plan::params::{EdSubset, LoadDatasetParams, QmsumDomain};
+use crate::spec::dataset::{EdSubset, QmsumDomain};
+use crate::spec::stages::load_dataset::{BAD_ROWS, LoadDatasetParams, RECORDS, STATS};
 use crate::stages::context::StageContext;
-use crate::stages::dispatch::StageOutput;
-use crate::stages::jsonl::{write_json, write_jsonl};
+use crate::stages::output::StageOutput;
+use crate::util::{write_json, write_jsonl};
 
-/// The records file every `load_dataset` artifact holds.
-pub const RECORDS: &str = "records.jsonl";
+/// Bump when what this stage writes changes (reruns `load_dataset` stages only).
+pub const VERSION: u32 = 1;
 
 /// Transcript turns a QMSum context shows.
 pub const QMSUM_CONTEXT_TURNS: usize = 12;
-
-/// The fields every downstream stage relies on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContextRecord {
-    pub id: String,
-    pub context: String,
-}
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: LoadDatasetParams = ctx.params()?;
@@ -105,7 +97,7 @@ fn load_ed(
     });
     let written = write_jsonl(&ctx.out_dir.join(RECORDS), records)?;
     if !data.bad_rows.is_empty() {
-        write_jsonl(&ctx.out_dir.join("bad_rows.jsonl"), &data.bad_rows)?;
+        write_jsonl(&ctx.out_dir.join(BAD_ROWS), &data.bad_rows)?;
     }
     let summary = serde_json::json!({
         "dataset": "empathetic_dialogues",
@@ -120,7 +112,7 @@ fn load_ed(
         "records": written,
         "records_by_emotion": by_emotion,
     });
-    write_json(&ctx.out_dir.join("stats.json"), &summary)?;
+    write_json(&ctx.out_dir.join(STATS), &summary)?;
     ctx.progress.log(&format!(
         "{written} {} conversations from {} ({} rows, {} bad)",
         format!("{subset:?}").to_lowercase(),
@@ -183,7 +175,7 @@ fn load_qmsum(
         "specific_queries": specific,
         "transcript_turns": turns,
     });
-    write_json(&ctx.out_dir.join("stats.json"), &summary)?;
+    write_json(&ctx.out_dir.join(STATS), &summary)?;
     ctx.progress.log(&format!(
         "{written} meetings ({general} general + {specific} specific queries, {turns} turns)"
     ));

@@ -1,15 +1,21 @@
-//! Executable stage kinds. [`run_stage`] dispatches on the kind; kinds without an
-//! implementation fail with a clear "not executable yet" error.
+//! Executable stage kinds, one file each: a kind reads its input artifacts, calls the model
+//! runtime and the dataset readers, and writes the files its spec
+//! (`crate::spec::stages::<kind>`) names. [`registry`] maps kinds to implementations; kinds
+//! without one fail with a clear "not executable yet" error.
 
 pub mod context;
-pub mod dispatch;
-pub mod jsonl;
-pub mod load_dataset;
+pub mod output;
 pub mod persona_prompt;
+pub mod registry;
+pub mod sampler;
+
+pub mod load_dataset;
 pub mod report;
 pub mod sample_candidates;
-pub mod sample_candidates_model;
 pub mod simulated_users;
+#[cfg(test)]
+pub mod toy;
 
 pub use context::{InputArtifact, NoProgress, StageContext, StageProgress};
-pub use dispatch::{StageOutput, run_stage};
+pub use output::StageOutput;
+pub use registry::{implementation, is_executable, run_stage};

@@ -1,7 +1,7 @@
 //! The system prompt that conditions a speaker on its persona (the `rho_i` of equation 1):
 //! name, description, traits, style and few-shot examples.
 
-use crate::plan::params::Persona;
+use crate::spec::persona::Persona;
 
 /// Builds the persona's system prompt.
 pub fn persona_system_prompt(p: &Persona) -> String {
@@ -31,7 +31,7 @@ pub fn persona_system_prompt(p: &Persona) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::params::FewShotExample;
+    use crate::spec::persona::FewShotExample;
 
     #[test]
     fn includes_every_persona_field() {

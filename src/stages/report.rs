@@ -4,12 +4,17 @@
 
 use std::fmt::Write;
 
-use crate::plan::StageKind;
-use crate::plan::params::ReportParams;
+use crate::spec::StageKind;
+use crate::spec::stages::load_dataset::RECORDS;
+use crate::spec::stages::report::{REPORT, ReportParams};
+use crate::spec::stages::sample_candidates::CANDIDATES;
+use crate::spec::stages::simulated_users::USERS;
 use crate::stages::context::{InputArtifact, StageContext};
-use crate::stages::dispatch::StageOutput;
-use crate::stages::jsonl::read_jsonl;
-use crate::stages::load_dataset::RECORDS;
+use crate::stages::output::StageOutput;
+use crate::util::read_jsonl;
+
+/// Bump when what this stage writes changes (reruns `report` stages only).
+pub const VERSION: u32 = 1;
 
 /// Sample outputs shown per stage.
 const SAMPLES: usize = 3;
@@ -33,19 +38,19 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             input.id,
             input.kind.as_str(),
             &input.key[..input.key.len().min(16)],
-            input.manifest.files.len(),
-            input.manifest.total_size()
+            input.files,
+            input.bytes
         );
     }
     for input in &ctx.inputs {
         let _ = writeln!(md, "\n## `{}` ({})\n", input.id, input.kind.as_str());
         let _ = writeln!(md, "Store key: `{}`\n", input.key);
-        write_counts(&mut md, &input.manifest.summary);
+        write_counts(&mut md, &input.summary);
         write_samples(&mut md, input)?;
         ctx.progress.inc(1);
     }
-    std::fs::write(ctx.out_dir.join("report.md"), &md)
-        .map_err(|e| miette::miette!("cannot write report.md: {e}"))?;
+    std::fs::write(ctx.out_dir.join(REPORT), &md)
+        .map_err(|e| miette::miette!("cannot write {REPORT}: {e}"))?;
     Ok(StageOutput {
         summary: serde_json::json!({ "stages": ctx.inputs.len(), "bytes": md.len() }),
     })
@@ -84,7 +89,7 @@ fn write_samples(md: &mut String, input: &InputArtifact) -> miette::Result<()> {
             }
         }
         StageKind::SampleCandidates => {
-            let rows: Vec<serde_json::Value> = read_jsonl(&input.dir.join("candidates.jsonl"))?;
+            let rows: Vec<serde_json::Value> = read_jsonl(&input.dir.join(CANDIDATES))?;
             let _ = writeln!(md, "Sample candidates:\n");
             for r in rows.iter().take(SAMPLES) {
                 let _ = writeln!(
@@ -98,10 +103,10 @@ fn write_samples(md: &mut String, input: &InputArtifact) -> miette::Result<()> {
             }
         }
         StageKind::SimulatedUsers => {
-            let bytes = std::fs::read(input.dir.join("users.json"))
-                .map_err(|e| miette::miette!("cannot read users.json of `{}`: {e}", input.id))?;
+            let bytes = std::fs::read(input.dir.join(USERS))
+                .map_err(|e| miette::miette!("cannot read {USERS} of `{}`: {e}", input.id))?;
             let users: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| miette::miette!("invalid users.json of `{}`: {e}", input.id))?;
+                .map_err(|e| miette::miette!("invalid {USERS} of `{}`: {e}", input.id))?;
             let _ = writeln!(md, "Users:\n");
             for u in users.iter().take(SAMPLES) {
                 let _ = writeln!(

@@ -2,70 +2,27 @@
 //! `y_k ~ pi(. | x, rho_i)` from the stage's model, in batches, seeded. Writes
 //! `candidates.jsonl` (one line per response) and `personas.json` (the system prompts used).
 
-use serde::{Deserialize, Serialize};
-
-use crate::plan::StageKind;
-use crate::plan::params::SampleCandidatesParams;
+use crate::spec::StageKind;
+use crate::spec::stages::load_dataset::{ContextRecord, RECORDS};
+use crate::spec::stages::sample_candidates::{
+    CANDIDATES, Candidate, PERSONAS, PersonaPrompt, SampleCandidatesParams,
+};
 use crate::stages::context::StageContext;
-use crate::stages::dispatch::StageOutput;
-use crate::stages::jsonl::{read_jsonl, write_json, write_jsonl};
-use crate::stages::load_dataset::{ContextRecord, RECORDS};
+use crate::stages::output::StageOutput;
 use crate::stages::persona_prompt::persona_system_prompt;
+use crate::stages::sampler::{Message, ModelSampler, ResponseSampler};
+use crate::util::{read_jsonl, write_json, write_jsonl};
+
+/// Bump when what this stage writes changes (reruns `sample_candidates` stages only).
+pub const VERSION: u32 = 1;
 
 /// Conversations sent to the model in one call.
 pub const BATCH: usize = 8;
 
-/// One chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Message {
-    pub role: String,
-    pub content: String,
-}
-
-/// Decoding settings of one batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decoding {
-    pub max_tokens: usize,
-    pub temperature: f32,
-    pub top_k: Option<usize>,
-    pub top_p: f32,
-    pub seed: u64,
-}
-
-/// One sampled response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sampled {
-    pub text: String,
-    pub prompt_tokens: usize,
-    pub output_tokens: usize,
-}
-
-/// A chat model that samples one response per conversation.
-pub trait ResponseSampler {
-    fn sample(
-        &self,
-        conversations: &[Vec<Message>],
-        decoding: &Decoding,
-    ) -> miette::Result<Vec<Sampled>>;
-}
-
-/// One line of `candidates.jsonl`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
-    pub context_id: String,
-    pub persona: String,
-    /// 0-based index among the K samples of this (context, persona).
-    pub k: usize,
-    pub context: String,
-    pub response: String,
-    pub prompt_tokens: usize,
-    pub output_tokens: usize,
-}
-
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: SampleCandidatesParams = ctx.params()?;
-    let sampler = crate::stages::sample_candidates_model::load_sampler(&params, ctx.base_dir)?;
-    sample_with(ctx, &params, sampler.as_ref())
+    let sampler = ModelSampler::load(&params.model, ctx.base_dir)?;
+    sample_with(ctx, &params, &sampler)
 }
 
 /// The stage body, with the model given (tests pass a scripted sampler).
@@ -91,18 +48,7 @@ pub fn sample_with(
             ctx.stage.id
         ));
     }
-    let dataset = ctx
-        .inputs
-        .iter()
-        .find(|i| i.kind == StageKind::LoadDataset)
-        .ok_or_else(|| {
-            miette::miette!(
-                code = "mascot::stage::inputs",
-                help = "sample_candidates reads the contexts of one load_dataset stage",
-                "stage `{}` has no load_dataset input",
-                ctx.stage.id
-            )
-        })?;
+    let dataset = ctx.input(StageKind::LoadDataset)?;
     let mut contexts: Vec<ContextRecord> = read_jsonl(&dataset.dir.join(RECORDS))?;
     if let Some(limit) = params.limit {
         contexts.truncate(limit);
@@ -113,10 +59,13 @@ pub fn sample_with(
         .map(|p| (p.name.clone(), persona_system_prompt(p)))
         .collect();
     write_json(
-        &ctx.out_dir.join("personas.json"),
+        &ctx.out_dir.join(PERSONAS),
         &prompts
             .iter()
-            .map(|(n, s)| serde_json::json!({ "persona": n, "system_prompt": s }))
+            .map(|(persona, system_prompt)| PersonaPrompt {
+                persona: persona.clone(),
+                system_prompt: system_prompt.clone(),
+            })
             .collect::<Vec<_>>(),
     )?;
 
@@ -147,14 +96,7 @@ pub fn sample_with(
                 ]
             })
             .collect();
-        let decoding = Decoding {
-            max_tokens: params.max_tokens,
-            temperature: params.temperature,
-            top_k: params.top_k,
-            top_p: params.top_p,
-            seed: batch_seed(params.seed, b),
-        };
-        let out = sampler.sample(&conversations, &decoding)?;
+        let out = sampler.sample(&conversations, &params.decoding, batch_seed(params.seed, b))?;
         if out.len() != batch.len() {
             return Err(miette::miette!(
                 "stage `{}`: the model returned {} responses for a batch of {}",
@@ -176,7 +118,7 @@ pub fn sample_with(
         }
         ctx.progress.inc(batch.len() as u64);
     }
-    let n = write_jsonl(&ctx.out_dir.join("candidates.jsonl"), &candidates)?;
+    let n = write_jsonl(&ctx.out_dir.join(CANDIDATES), &candidates)?;
     let output_tokens: usize = candidates.iter().map(|c| c.output_tokens).sum();
     ctx.progress.log(&format!(
         "{n} candidates: {} contexts x {} personas x K={}",

@@ -2,10 +2,13 @@
 //! stages that simulate users.
 
 use crate::data::{mbti_codes, mbti_type};
-use crate::plan::params::SimulatedUsersParams;
+use crate::spec::stages::simulated_users::{SimulatedUsersParams, USERS};
 use crate::stages::context::StageContext;
-use crate::stages::dispatch::StageOutput;
-use crate::stages::jsonl::write_json;
+use crate::stages::output::StageOutput;
+use crate::util::write_json;
+
+/// Bump when what this stage writes changes (reruns `simulated_users` stages only).
+pub const VERSION: u32 = 1;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: SimulatedUsersParams = ctx.params()?;
@@ -30,7 +33,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     }
     ctx.progress.set_total(users.len() as u64);
     ctx.progress.inc(users.len() as u64);
-    write_json(&ctx.out_dir.join("users.json"), &users)?;
+    write_json(&ctx.out_dir.join(USERS), &users)?;
     let codes: Vec<&str> = users.iter().map(|u| u.code.as_str()).collect();
     Ok(StageOutput {
         summary: serde_json::json!({ "users": users.len(), "types": codes }),

@@ -1,11 +1,12 @@
-//! Shared helpers of the executor tests: plans built in code (the IR is plain data) over a
-//! temporary copy of the shipped fixture data.
+//! Shared helpers of the executor tests: plans built in code (sealed through `Plan::new`, with
+//! the planner's own content keys) over a temporary copy of the shipped fixture data.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-use mascot::plan::{ContentKey, ExternalInput, Plan, Stage, StageKind, Variant};
+use mascot::plan::{ContentKey, Plan, Stage, Variant, content_key};
+use mascot::spec::{ExternalInput, StageKind};
 use serde_json::{Value, json};
 
 /// A temporary experiment directory holding a copy of `tests/fixtures/data`.
@@ -57,17 +58,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A stand-in for the planner's key: blake3 of kind, params and input keys.
-fn plan_key(kind: StageKind, params: &Value, inputs: &[&Stage]) -> ContentKey {
-    let mut h = blake3::Hasher::new();
-    h.update(kind.as_str().as_bytes());
-    h.update(params.to_string().as_bytes());
-    for i in inputs {
-        h.update(i.key.0.as_bytes());
-    }
-    ContentKey(h.finalize().to_hex().to_string())
-}
-
 pub fn stage(
     id: &str,
     kind: StageKind,
@@ -75,19 +65,21 @@ pub fn stage(
     inputs: &[&Stage],
     external: &[(&str, &str)],
 ) -> Stage {
+    let external: Vec<ExternalInput> = external
+        .iter()
+        .map(|(role, path)| ExternalInput {
+            role: role.to_string(),
+            path: PathBuf::from(path),
+        })
+        .collect();
+    let keys: Vec<&ContentKey> = inputs.iter().map(|s| &s.key).collect();
     Stage {
         id: id.into(),
         kind,
-        key: plan_key(kind, &params, inputs),
+        key: content_key(kind, &params, &external, &keys),
         params,
         inputs: inputs.iter().map(|s| s.id.clone()).collect(),
-        external: external
-            .iter()
-            .map(|(role, path)| ExternalInput {
-                role: role.to_string(),
-                path: PathBuf::from(path),
-            })
-            .collect(),
+        external,
         variants: vec!["main".into()],
     }
 }
@@ -132,18 +124,21 @@ pub fn report(id: &str, title: &str, inputs: &[&Stage]) -> Stage {
     )
 }
 
+/// A one-variant plan (`main`) of these stages.
 pub fn plan(stages: Vec<Stage>) -> Plan {
+    plan_with(stages, vec![])
+}
+
+/// A plan of these stages: the variant `main` with all of them, then `more`.
+pub fn plan_with(stages: Vec<Stage>, more: Vec<Variant>) -> Plan {
     let ids = stages.iter().map(|s| s.id.clone()).collect();
-    Plan {
-        experiment: "test".into(),
-        source: PathBuf::from("plan.json"),
-        variants: vec![Variant {
-            name: "main".into(),
-            description: None,
-            stages: ids,
-        }],
-        stages,
-    }
+    let mut variants = vec![Variant {
+        name: "main".into(),
+        description: None,
+        stages: ids,
+    }];
+    variants.extend(more);
+    Plan::new("test".into(), PathBuf::from("plan.json"), variants, stages).unwrap()
 }
 
 /// load ED positive + load ED negative + QMSum product + users + report over all four.

@@ -1,0 +1,30 @@
+//! How a run is asked for: parallelism, failure policy, dry run, variant selection, progress.
+
+use crate::exec::progress::ProgressMode;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Stages executing at once (at least 1). Default: 1.
+    pub jobs: usize,
+    /// Keep running independent stages after a failure. Default: false.
+    pub keep_going: bool,
+    /// Only say what would run and why. Default: false.
+    pub dry_run: bool,
+    /// Restrict to the stages these variants need (all stages when empty, the default).
+    pub variants: Vec<String>,
+    /// Default: [`ProgressMode::Quiet`].
+    pub progress: ProgressMode,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: 1,
+            keep_going: false,
+            dry_run: false,
+            variants: Vec::new(),
+            progress: ProgressMode::Quiet,
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The registry of error codes: every code mascot reports, with what it means, in one table.
+//! Language diagnostics are `E…` (errors) and `W…` (warnings), shown as `mascot::E013`; the
+//! other codes name the layer that reports them. `docs/errors.md` is rendered from this
+//! table, and a test checks both ways that every code used in `src/` is here and every code
+//! here is used.
+
+/// One code and its one-line meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    pub meaning: &'static str,
+}
+
+const fn c(code: &'static str, meaning: &'static str) -> ErrorCode {
+    ErrorCode { code, meaning }
+}
+
+/// Every code, language codes first, then by layer.
+pub const CODES: &[ErrorCode] = &[
+    c("E001", "a source file is not valid UTF-8"),
+    c(
+        "E002",
+        "syntax error (including brackets nested more than 64 deep)",
+    ),
+    c("E003", "a source file or an imported file cannot be read"),
+    c("E004", "the imports form a cycle"),
+    c(
+        "E005",
+        "a name is declared twice, or listed twice in one list",
+    ),
+    c("E006", "a reference names no declaration"),
+    c("E007", "a reference names a declaration of another kind"),
+    c("E008", "unknown field"),
+    c("E009", "a field is given twice"),
+    c("E010", "a required field is missing"),
+    c(
+        "E011",
+        "a value of the wrong type, or arguments in the wrong shape",
+    ),
+    c("E012", "a value out of its range"),
+    c(
+        "E013",
+        "a reward of the wrong level (agent-level where group-level is needed, or mixed)",
+    ),
+    c(
+        "E014",
+        "a malformed reward expression (no signal, two signals multiplied, unknown signal)",
+    ),
+    c("E015", "unknown stage"),
+    c("E016", "a stage appears twice in the pipeline"),
+    c(
+        "E017",
+        "the pipeline (or a variant) lacks what a stage needs: another stage or a setting",
+    ),
+    c("E018", "an invalid or duplicate variant name"),
+    c(
+        "E019",
+        "a variant or sweep names a stage the pipeline does not have",
+    ),
+    c("E020", "no experiment header, or a second one"),
+    c("E021", "a tiny model whose sizes do not fit together"),
+    c("E022", "unknown symbol or call form for a field"),
+    c(
+        "E023",
+        "an experiment header, pipeline, variant or sweep in an imported file",
+    ),
+    c("E024", "a second pipeline block"),
+    c("E028", "a sweep with no values"),
+    c(
+        "E029",
+        "an absolute path (paths are relative to the file that names them)",
+    ),
+    c(
+        "E030",
+        "an API key where the name of its environment variable belongs",
+    ),
+    c(
+        "E099",
+        "internal error: a field table and the code reading it disagree (a bug)",
+    ),
+    c("W001", "a declaration of the experiment file is never used"),
+    c("W002", "the experiment has no pipeline"),
+    c(
+        "mascot::plan::invalid_build",
+        "the planner made a plan that fails its own checks (a bug)",
+    ),
+    c(
+        "mascot::plan::lowering",
+        "a stage kind could not lower its checked fields (a bug)",
+    ),
+    c(
+        "mascot::run::compile",
+        "the experiment given to `mascot run` has errors",
+    ),
+    c(
+        "mascot::run::io",
+        "the file given to `mascot run` cannot be read",
+    ),
+    c(
+        "mascot::run::plan_json",
+        "a JSON plan is not valid JSON of a plan's shape",
+    ),
+    c(
+        "mascot::run::plan_invalid",
+        "a JSON plan fails the plan checks (edited by hand: wrong key, cycle)",
+    ),
+    c(
+        "mascot::exec::io",
+        "the artifact store cannot be read or written",
+    ),
+    c(
+        "mascot::exec::json",
+        "a store file (manifest, record) is not valid JSON",
+    ),
+    c(
+        "mascot::exec::unknown_variant",
+        "`--variant` names no variant of the plan",
+    ),
+    c(
+        "mascot::exec::external_input",
+        "an external file of a stage cannot be read",
+    ),
+    c(
+        "mascot::exec::input_not_keyed",
+        "a stage was keyed before its input (a bug)",
+    ),
+    c(
+        "mascot::exec::thread_pool",
+        "the executor cannot start its threads",
+    ),
+    c(
+        "mascot::stage::params",
+        "a stage's parameters do not have its kind's shape",
+    ),
+    c(
+        "mascot::stage::inputs",
+        "a stage lacks the input artifact it reads",
+    ),
+    c(
+        "mascot::stage::not_executable",
+        "this build cannot run the stage's kind yet",
+    ),
+    c(
+        "mascot::stage::k",
+        "sample_candidates was asked for fewer than 2 candidates",
+    ),
+    c(
+        "mascot::stage::personas",
+        "a sampling stage has no personas",
+    ),
+    c(
+        "mascot::stage::unknown_mbti",
+        "simulated_users was given a code that is not an MBTI type",
+    ),
+    c(
+        "mascot::jsonl::io",
+        "a JSON or JSON Lines file cannot be read or written",
+    ),
+    c(
+        "mascot::jsonl::record",
+        "a line of a JSON Lines file is not a valid record",
+    ),
+    c(
+        "mascot::jsonl::encode",
+        "a record cannot be encoded as JSON",
+    ),
+    c("mascot::data::io", "a dataset file cannot be read"),
+    c(
+        "mascot::data::ed_header",
+        "an Empathetic Dialogues CSV has an unexpected header",
+    ),
+    c(
+        "mascot::data::qmsum_json",
+        "a QMSum meeting file is not valid JSON of its shape",
+    ),
+    c(
+        "mascot::data::qmsum_empty",
+        "a QMSum split folder holds no meetings",
+    ),
+    c("mascot::gguf::io", "a GGUF file cannot be read"),
+    c("mascot::gguf::bad_magic", "the file is not a GGUF file"),
+    c("mascot::gguf::version", "unsupported GGUF version"),
+    c(
+        "mascot::gguf::corrupt",
+        "a GGUF file is truncated or inconsistent",
+    ),
+    c(
+        "mascot::gguf::bad_tensor",
+        "a GGUF tensor has an invalid shape or offset",
+    ),
+    c(
+        "mascot::gguf::unsupported_type",
+        "a GGUF tensor type cannot be dequantised",
+    ),
+    c(
+        "mascot::gguf::missing_tensor",
+        "a tensor the architecture needs is not in the GGUF file",
+    ),
+    c(
+        "mascot::gguf::metadata",
+        "GGUF metadata is missing or of the wrong type",
+    ),
+    c(
+        "mascot::gguf::tokenizer",
+        "the tokenizer embedded in a GGUF file cannot be built",
+    ),
+    c("model::io", "a model file cannot be read"),
+    c(
+        "model::corrupt_file",
+        "a model file exists but cannot be parsed",
+    ),
+    c("model::config", "a model configuration is invalid"),
+    c(
+        "model::missing_tensor",
+        "a tensor the architecture needs is missing",
+    ),
+    c(
+        "model::shape_mismatch",
+        "a tensor does not have the shape the configuration implies",
+    ),
+    c(
+        "model::unsupported_dtype",
+        "a tensor's dtype cannot be loaded",
+    ),
+    c("model::tokenizer", "the tokenizer failed"),
+    c("model::chat_template", "the chat template failed to render"),
+    c(
+        "model::device",
+        "the device is unknown or cannot be initialised",
+    ),
+    c("model::unsupported", "a model feature is not supported"),
+    c("model::invalid_input", "invalid input to the model runtime"),
+];
+
+/// The meaning of a code (`E013` or `mascot::E013`, `mascot::exec::io`...).
+pub fn meaning(code: &str) -> Option<&'static str> {
+    let code = match code.strip_prefix("mascot::") {
+        Some(rest) if rest.starts_with(['E', 'W']) => rest,
+        _ => code,
+    };
+    CODES.iter().find(|c| c.code == code).map(|c| c.meaning)
+}
+
+/// The registry as Markdown (the contents of `docs/errors.md`).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Error codes\n\n\
+         Every code mascot reports, with what it means. Language diagnostics are shown as\n\
+         `mascot::E013`; each comes with the file, line and column, a label and a help line.\n\
+         This file is generated from `src/spec/codes.rs` (a test keeps them equal).\n\n\
+         | code | meaning |\n|---|---|\n",
+    );
+    for c in CODES {
+        let shown = if c.code.starts_with(['E', 'W']) {
+            format!("mascot::{}", c.code)
+        } else {
+            c.code.to_string()
+        };
+        out.push_str(&format!("| `{shown}` | {} |\n", c.meaning));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meanings_are_found_with_or_without_the_mascot_prefix() {
+        assert_eq!(meaning("E013"), meaning("mascot::E013"));
+        assert!(meaning("mascot::E013").is_some_and(|m| m.contains("level")));
+        assert!(meaning("mascot::exec::io").is_some());
+        assert_eq!(meaning("E999"), None);
+    }
+}

@@ -1,0 +1,201 @@
+//! `generate_conversations`: N-turn conversations of one system (MASCOT or a baseline) on one
+//! subset, one node per (system, subset). Inputs: the `load_dataset` subset, the trained
+//! stages the system needs, `simulated_users` when the stage talks to users.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::decl_kind::DeclKind;
+use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg};
+use crate::spec::model::ModelSpec;
+use crate::spec::persona::Persona;
+use crate::spec::stages::common::{
+    DATA, dedup, first, model_device, prompting_stage_problems, speaker, subsets, weights,
+};
+use crate::spec::stages::optimize_director::director;
+use crate::spec::stages::kind::StageKind;
+use crate::spec::stages::kind_spec::{KindSpec, Planner};
+use crate::spec::symbol::symbols;
+use crate::spec::value::{Fields, LowerError};
+use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Problem};
+
+pub const SPEC: KindSpec = KindSpec {
+    fields: FIELDS,
+    plan: Planner::PerVariant(plan),
+    problems,
+    device: |p| model_device::<GenerateConversationsParams>(p, |p| Some(&p.speaker)),
+};
+
+symbols! {
+    /// The systems a conversation set can come from: MASCOT and the paper's baselines.
+    pub enum System {
+        Mascot = "mascot",
+        ZeroShot = "zero_shot",
+        FewShot = "few_shot",
+        ZeroShotCot = "zero_shot_cot",
+        FewShotCot = "few_shot_cot",
+        SelfConsistency = "self_consistency",
+        Sft = "sft",
+        MultiAgentEsc = "multi_agent_esc",
+    }
+}
+
+symbols! {
+    /// Who speaks next in a MASCOT conversation.
+    pub enum Order {
+        /// The trained director picks (and writes a directive).
+        Director = "director",
+        Random = "random",
+        RoundRobin = "round_robin",
+    }
+}
+
+symbols! {
+    /// The speaking order a conversation set was generated with: MASCOT's `Order`, or
+    /// `fixed` for a baseline (one speaker).
+    pub enum SpeakingOrder {
+        Director = "director",
+        Random = "random",
+        RoundRobin = "round_robin",
+        Fixed = "fixed",
+    }
+}
+
+impl From<Order> for SpeakingOrder {
+    fn from(o: Order) -> Self {
+        match o {
+            Order::Director => SpeakingOrder::Director,
+            Order::Random => SpeakingOrder::Random,
+            Order::RoundRobin => SpeakingOrder::RoundRobin,
+        }
+    }
+}
+
+pub const FIELDS: &[FieldSpec] = &[
+    DATA,
+    f("systems", Ty::SymList(System::NAMES), Syms(&["mascot"])),
+    f("order", Ty::Sym(Order::NAMES), Sym("director")),
+    f("turns", int(1), Int(4)),
+    f("users", Ty::Ref(DeclKind::Users), Optional),
+    f("temperature", nonneg(), Float(0.7)),
+    f("max_tokens", int(1), Int(64)),
+    f("samples", int(1), Int(5)),
+    f("limit", int(1), Optional),
+];
+
+/// One system on one subset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerateConversationsParams {
+    pub system: System,
+    pub speaker: ModelSpec,
+    /// The director model, when the system is MASCOT with `order: director`.
+    pub director: Option<ModelSpec>,
+    pub personas: Vec<Persona>,
+    pub order: SpeakingOrder,
+    pub turns: usize,
+    pub temperature: f32,
+    pub max_tokens: usize,
+    /// Samples voted over by `self_consistency` (1 for the other systems).
+    pub samples: usize,
+    pub limit: Option<usize>,
+    pub seed: u64,
+}
+
+fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerError> {
+    let model = speaker(p)?;
+    let order: Order = f.req("order")?;
+    let (director_model, _) = director(p)?;
+    let policy = first(g, StageKind::AlignPersonas).or(first(g, StageKind::TrainSft));
+    let directed = first(g, StageKind::OptimizeDirector);
+    let sft = first(g, StageKind::TrainSft);
+    let users = first(g, StageKind::SimulatedUsers);
+    let loads = subsets(f, g)?;
+    for system in f.req::<Vec<System>>("systems")? {
+        let mascot = system == System::Mascot;
+        let uses_director = mascot && order == Order::Director;
+        let params = GenerateConversationsParams {
+            system,
+            speaker: model.clone(),
+            director: uses_director.then(|| director_model.clone()),
+            personas: p.personas()?,
+            order: if mascot {
+                order.into()
+            } else {
+                SpeakingOrder::Fixed
+            },
+            turns: f.req("turns")?,
+            temperature: f.req("temperature")?,
+            max_tokens: f.req("max_tokens")?,
+            samples: if system == System::SelfConsistency {
+                f.req("samples")?
+            } else {
+                1
+            },
+            limit: f.opt("limit")?,
+            seed: p.seed,
+        };
+        let mut trained: Vec<NodeRef> = Vec::new();
+        if mascot {
+            trained.extend(policy);
+            if uses_director {
+                trained.extend(directed);
+            }
+        } else if system == System::Sft {
+            trained.extend(sft);
+        }
+        if f.contains("users") {
+            trained.extend(users);
+        }
+        let mut external = weights(&[&model]);
+        if let Some(d) = &params.director {
+            external.extend(weights(&[d]));
+            dedup(&mut external);
+        }
+        for load in &loads {
+            let label = format!(
+                "{}/{}",
+                system.as_str(),
+                load.label.as_deref().unwrap_or_default()
+            );
+            g.add(
+                NewNode::new(StageKind::GenerateConversations, &params)?
+                    .label(label)
+                    .inputs([load.node])
+                    .inputs(trained.iter().copied())
+                    .external(external.clone()),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn problems(f: &Fields, p: &PipelineView) -> Result<Vec<Problem>, LowerError> {
+    let stage = StageKind::GenerateConversations;
+    let mut out = prompting_stage_problems(stage, f, p, false)?;
+    let systems = f.req::<Vec<System>>("systems")?;
+    let order: Order = f.req("order")?;
+    if order == Order::Director
+        && systems.contains(&System::Mascot)
+        && !p.has(StageKind::OptimizeDirector)
+    {
+        out.push(Problem {
+            stage,
+            message: "`generate_conversations` uses `order: director`, but the pipeline has no `optimize_director` stage".into(),
+            help: "add `optimize_director { ... }`, or set `order: random` (as MASCOT-C does)".into(),
+        });
+    }
+    if systems.contains(&System::Sft) && !p.has(StageKind::TrainSft) {
+        out.push(Problem {
+            stage,
+            message: "the `sft` baseline needs the `train_sft` stage".into(),
+            help: "add `train_sft { ... }`, or remove `sft` from `systems`".into(),
+        });
+    }
+    if f.contains("users") && !p.has(StageKind::SimulatedUsers) {
+        out.push(Problem {
+            stage,
+            message: "`generate_conversations` talks to simulated users, but the pipeline has no `simulated_users` stage".into(),
+            help: "add `simulated_users { users: <users> }`".into(),
+        });
+    }
+    Ok(out)
+}
