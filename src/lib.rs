@@ -11,16 +11,21 @@
 //!
 //! [`spec`] is the vocabulary every step shares (stage kinds, field tables, checked values,
 //! model and dataset specs); [`util`] the helpers with no project knowledge. [`model`] is
-//! the model runtime (burn) every model stage runs on; [`data`] reads the datasets;
-//! [`stages`] holds the executable stage kinds. A module imports only the ones listed before
+//! the model runtime (burn) every model stage runs on; [`data`] reads the datasets; the
+//! method libraries [`judge`], [`train`], [`dialogue`] and [`report`] implement the paper's
+//! steps; [`stages`] holds the executable stage kinds. A module imports only the ones listed before
 //! it in the README's layering (`tests/layering.rs` checks it).
 
 pub mod cli;
 pub mod data;
+pub mod dialogue;
 pub mod exec;
+pub mod judge;
 pub mod lang;
 pub mod model;
 pub mod plan;
 pub mod spec;
+pub mod report;
 pub mod stages;
+pub mod train;
 pub mod util;

@@ -90,10 +90,13 @@ fn run(k: usize, limit: Option<usize>) -> miette::Result<(Vec<Candidate>, Calls)
     };
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
+    let (work, calls) = (dir.path().join("work"), dir.path().join("calls"));
     let ctx = StageContext {
         stage: &stage,
         base_dir: dir.path(),
         out_dir: &out,
+        work_dir: &work,
+        calls_dir: &calls,
         inputs: vec![InputArtifact {
             id: "main/load".into(),
             kind: StageKind::LoadDataset,

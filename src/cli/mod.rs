@@ -9,6 +9,7 @@ pub mod logits;
 pub mod model_args;
 pub mod output;
 pub mod plan;
+pub mod reward;
 pub mod run;
 pub mod variants;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Print the logits of the last position for a prompt.
     Logits(logits::LogitsArgs),
+    /// Score one exchange with a trained reward model.
+    Reward(reward::RewardArgs),
 }
 
 /// Runs one parsed command line and returns the process exit code.
@@ -55,6 +58,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Cache(a) => cache::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),
+        Command::Reward(a) => reward::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,16 +1,22 @@
 //! Arguments shared by the model commands (`generate`, `logits`): which model, where it
 //! runs, and the prompt.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::model::{ChatMessage, LoadedModel, ModelError};
+use crate::model::hub::{HubConfig, HubError, HubModelRef, RepoId, Revision};
+use crate::model::{ChatMessage, LoadedModel, ModelError, parse_device};
 
 /// The model and the prompt.
 #[derive(Debug, clap::Args)]
 pub struct PromptArgs {
-    /// A Hugging Face model folder or a `.gguf` file.
+    /// A Hugging Face model folder, a `.gguf` file, or a Hub model id (`Qwen/Qwen3-0.6B`)
+    /// resolved in the Hugging Face cache and downloaded into it when missing (unless
+    /// HF_HUB_OFFLINE is set).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: String,
+    /// Branch, tag or commit of a Hub model id.
+    #[arg(long)]
+    pub revision: Option<String>,
     /// The prompt (the user message with `--chat`).
     #[arg(long)]
     pub prompt: String,
@@ -20,12 +26,53 @@ pub struct PromptArgs {
     /// Where to run: `cpu` (default), `cuda:N` (feature `cuda`) or `wgpu:N` (feature `wgpu`).
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// A LoRA adapter folder in PEFT's format (`adapter_config.json`,
+    /// `adapter_model.safetensors`) to apply on top of the model.
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
 }
 
 impl PromptArgs {
-    /// Loads the model on the requested device.
+    /// Loads the model on the requested device (an existing path as a folder or GGUF file,
+    /// anything else as a Hub model id), with the adapter when one is given.
     pub fn load(&self) -> Result<LoadedModel, ModelError> {
-        LoadedModel::from_path_on(&self.model, &self.device)
+        let model = self.load_base()?;
+        match &self.adapter {
+            Some(dir) => model.with_adapter(dir),
+            None => Ok(model),
+        }
+    }
+
+    fn load_base(&self) -> Result<LoadedModel, ModelError> {
+        match self.source()? {
+            ModelArg::Path => {
+                if self.revision.is_some() {
+                    return Err(ModelError::invalid(format!(
+                        "--revision applies to Hub model ids, and `{}` is a local path",
+                        self.model
+                    )));
+                }
+                LoadedModel::from_path_on(Path::new(&self.model), &self.device)
+            }
+            ModelArg::Hub(model) => {
+                let device = parse_device(&self.device)?;
+                LoadedModel::from_hub(&model, &HubConfig::from_env(), device)
+            }
+        }
+    }
+
+    /// What `--model` names.
+    fn source(&self) -> Result<ModelArg, ModelError> {
+        let path = Path::new(&self.model);
+        if path.exists() || looks_like_path(&self.model) {
+            return Ok(ModelArg::Path);
+        }
+        let repo = RepoId::parse(&self.model).map_err(HubError::from)?;
+        let revision = match &self.revision {
+            Some(r) => Revision::parse(r).map_err(HubError::from)?,
+            None => Revision::main(),
+        };
+        Ok(ModelArg::Hub(HubModelRef { repo, revision }))
     }
 
     /// The prompt ids: the chat template with the system and user messages, or the raw
@@ -42,6 +89,23 @@ impl PromptArgs {
             model.tokenizer.encode(&self.prompt)
         }
     }
+}
+
+enum ModelArg {
+    Path,
+    Hub(HubModelRef),
+}
+
+/// A `--model` value that can only be a path (then a missing one is a file error, not a
+/// Hub lookup): no `/` (a model id always has one), absolute, `./`, `../`, `~`, a `\`, or a
+/// `.gguf` file.
+fn looks_like_path(arg: &str) -> bool {
+    !arg.contains('/')
+        || arg.starts_with(['/', '.', '~'])
+        || arg.contains('\\')
+        || Path::new(arg)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
 }
 
 /// Prints a command's output and returns 0, or reports its error and returns 1.

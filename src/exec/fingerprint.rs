@@ -8,7 +8,9 @@
 //! | the canonical parameters       | their compact JSON (keys sorted by the planner)       |
 //! | each external input            | role, relative path and blake3 of the CONTENT (a     |
 //! |                                | directory: sorted relative paths + file contents),   |
-//! |                                | sorted by (role, path)                               |
+//! |                                | sorted by (role, path); a Hub model: blake3 of        |
+//! |                                | `hf:org/name@<commit>` from the local HF cache        |
+//! |                                | ([`crate::exec::hub_inputs`])                         |
 //! | each upstream stage            | ITS executor key (not its id), in `Stage::inputs` order |
 //! | the engine version             | [`ENGINE_VERSION`] (the key and store format)         |
 //!
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
 use crate::exec::hash_cache::HashCache;
+use crate::exec::hub_inputs::cached_content_id;
 use crate::plan::{Stage, StageId};
 use crate::spec::StageKind;
 use crate::util::slash;
@@ -70,6 +73,23 @@ pub fn fingerprint(
 ) -> Result<Fingerprint, ExecError> {
     let mut external = Vec::with_capacity(stage.external.len());
     for ext in &stage.external {
+        if let Some(model) = ext.hub_ref() {
+            let id = cached_content_id(&model).ok_or_else(|| ExecError::External {
+                stage: stage.id.clone(),
+                role: ext.role.clone(),
+                path: ext.path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{model} is not in the local Hugging Face cache"),
+                ),
+            })?;
+            external.push(HashedExternal {
+                role: ext.role.clone(),
+                path: slash(&ext.path),
+                blake3: blake3::hash(id.as_bytes()).to_hex().to_string(),
+            });
+            continue;
+        }
         let full = base_dir.join(&ext.path);
         let blake3 = hashes
             .content_hash(&full)

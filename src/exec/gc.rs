@@ -1,9 +1,10 @@
-//! Garbage collection: drop every artifact whose key no given plan references.
+//! Garbage collection: drop every artifact (and every stage's resumable state) whose key no
+//! given plan references.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::exec::error::ExecError;
+use crate::exec::error::{ExecError, io_err};
 use crate::exec::fingerprint::fingerprint;
 use crate::exec::hash_cache::HashCache;
 use crate::exec::lock::try_lock;
@@ -67,6 +68,21 @@ pub fn gc(
     }
     if !dry_run {
         store.sweep()?;
+        // Resumable state of keys no plan references any more (a training run that was
+        // killed and whose experiment changed since) is dropped too, unless being built.
+        let work = store.root().join("work");
+        for entry in std::fs::read_dir(&work).map_err(io_err("list", &work))? {
+            let entry = entry.map_err(io_err("list", &work))?;
+            let key = entry.file_name().to_string_lossy().into_owned();
+            if keep.contains(&key) {
+                continue;
+            }
+            let lock_path = store.root().join("locks").join(format!("{key}.lock"));
+            if try_lock(&lock_path)?.is_some() {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(io_err("remove", &path))?;
+            }
+        }
     }
     Ok(dropped)
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::exec::error::ExecError;
 use crate::exec::fingerprint::{Fingerprint, fingerprint};
 use crate::exec::hash_cache::HashCache;
+use crate::exec::hub_inputs::cached_content_id;
 use crate::exec::run_stage::render;
 use crate::plan::{Stage, StageId};
 use crate::util::slash;
@@ -74,7 +75,10 @@ fn missing_files(stage: &Stage, base_dir: &Path) -> Vec<MissingFile> {
     stage
         .external
         .iter()
-        .filter(|e| !base_dir.join(&e.path).exists())
+        .filter(|e| match e.hub_ref() {
+            Some(model) => cached_content_id(&model).is_none(),
+            None => !base_dir.join(&e.path).exists(),
+        })
         .map(|e| MissingFile {
             role: e.role.clone(),
             path: slash(&e.path),

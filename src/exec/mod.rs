@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod fsutil;
 pub mod gc;
 pub mod hash_cache;
+pub mod hub_inputs;
 pub mod keying;
 pub mod lock;
 pub mod lockfile;

@@ -112,10 +112,16 @@ fn build(
     let pending = store.begin(&fp.key).map_err(ex)?;
     let started = now_rfc3339();
     let bar = reporter.stage(&stage.id);
+    let work_dir = store.work_dir(&fp.key);
+    std::fs::create_dir_all(&work_dir)
+        .map_err(|e| ex(crate::exec::error::io_err("create directory", &work_dir)(e)))?;
+    let calls_dir = store.calls_dir();
     let ctx = StageContext {
         stage,
         base_dir,
         out_dir: &pending.dir,
+        work_dir: &work_dir,
+        calls_dir: &calls_dir,
         inputs,
         progress: &bar,
     };

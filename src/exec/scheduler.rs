@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
 use crate::exec::hash_cache::HashCache;
+use crate::exec::hub_inputs::fetch_hub_models;
 use crate::exec::keying::{Keyed, Keys, MissingFile, key_stages};
 use crate::exec::options::RunOptions;
 use crate::exec::pool::execute;
@@ -75,6 +76,11 @@ pub fn run_plan(
         store.sweep()?;
     }
     let hashes = HashCache::load(&store.hash_cache_path());
+    let unavailable = if opts.dry_run {
+        Vec::new()
+    } else {
+        fetch_hub_models(selected.iter().copied())
+    };
     let Keys { keyed, exec_keys } = key_stages(&selected, base_dir, &hashes);
     let _ = hashes.save();
     let mut missing: Vec<String> = Vec::new();
@@ -88,6 +94,9 @@ pub fn run_plan(
         opts.progress,
         record_dir.as_ref().map(|r| r.log_path()).as_deref(),
     );
+    for (model, err) in &unavailable {
+        reporter.line(&format!("model {model} could not be fetched: {err}"));
+    }
 
     // Decide what is cached.
     let mut records: Vec<Option<StageRecord>> = vec![None; selected.len()];

@@ -4,6 +4,11 @@
 //! <store>/
 //!   objects/<key>/          one artifact: the stage's files + manifest.json
 //!   tmp/<key>.<pid>.<n>/    artifacts being built (renamed into objects/ when complete)
+//!   work/<key>/             a stage's resumable state (training checkpoints): kept when a
+//!                           run is killed, so the next build of the key resumes from it;
+//!                           removed once the artifact is committed
+//!   calls/                  model calls cached across stages (judge and teacher answers),
+//!                           by the content of the call
 //!   locks/<key>.lock        per-key lock files
 //!   last/<id-hash>.json     the fingerprint each stage id had last time (to explain misses)
 //!   quarantine/<key>.json   artifacts `cache verify` found corrupt (rebuilt by the next run)
@@ -60,6 +65,8 @@ impl Store {
             "quarantine",
             "runs",
             "trash",
+            "work",
+            "calls",
         ] {
             let d = root.join(sub);
             std::fs::create_dir_all(&d).map_err(io_err("create directory", &d))?;
@@ -90,6 +97,18 @@ impl Store {
 
     pub fn artifact_dir(&self, key: &str) -> PathBuf {
         self.root.join("objects").join(key)
+    }
+
+    /// The resumable state of the stage building `key` (training checkpoints). Only the
+    /// holder of the key's lock uses it; it outlives a killed run and is removed when the
+    /// artifact is committed.
+    pub fn work_dir(&self, key: &str) -> PathBuf {
+        self.root.join("work").join(key)
+    }
+
+    /// The cache of model calls shared by every stage (judge and teacher answers).
+    pub fn calls_dir(&self) -> PathBuf {
+        self.root.join("calls")
     }
 
     pub fn hash_cache_path(&self) -> PathBuf {
@@ -206,6 +225,10 @@ impl Store {
         }
         std::fs::rename(&pending.dir, &target).map_err(io_err("rename into place", &target))?;
         sync_dir(&self.root.join("objects"))?;
+        let work = self.work_dir(&pending.key);
+        if work.exists() {
+            std::fs::remove_dir_all(&work).map_err(io_err("remove", &work))?;
+        }
         let q = self.quarantine_path(&pending.key);
         if q.exists() {
             std::fs::remove_file(&q).map_err(io_err("remove", &q))?;

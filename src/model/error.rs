@@ -77,6 +77,10 @@ pub enum ModelError {
     #[error("invalid input: {reason}")]
     #[diagnostic(code(model::invalid_input))]
     InvalidInput { reason: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Hub(#[from] super::hub::HubError),
 }
 
 impl From<crate::util::IoError> for ModelError {

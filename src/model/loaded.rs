@@ -1,5 +1,5 @@
 //! [`LoadedModel`]: a decoder with its tokenizer, chat template and device, loaded from a
-//! [`ModelSpec`] (built-in tiny model, Hugging Face folder or GGUF file). This is the API the
+//! [`ModelSpec`] (built-in tiny model, Hugging Face folder, Hub model or GGUF file). This is the API the
 //! pipeline stages call.
 
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use super::error::ModelError;
 use super::generation::{Generation, GenerationLimits, generate};
 use super::hf_config::read_hf_config;
 use super::hf_tokenizer::read_hf_tokenizer;
+use super::hub::{HubConfig, HubModelRef, resolve_or_download};
 use super::logprobs::{CompletionLogprobs, completion_logprobs};
 use super::lora::{attach_new_lora, load_peft_adapter, merge_lora, save_peft_adapter};
 use super::safetensors_source::SafetensorsSource;
@@ -37,17 +38,33 @@ pub struct LoadedModel {
 
 impl LoadedModel {
     /// Loads `spec` for inference; relative paths in it resolve against `base_dir`.
+    /// A Hub model (`hf`) resolves in the cache of [`HubConfig::from_env`].
     pub fn load(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
-        Self::load_on(spec, base_dir, false)
+        Self::load_on(spec, base_dir, false, None)
+    }
+
+    /// [`Self::load`] with an explicit Hub configuration (cache folder, endpoint, token,
+    /// offline) instead of the environment's.
+    pub fn load_with_hub(
+        spec: &ModelSpec,
+        base_dir: &Path,
+        hub: &HubConfig,
+    ) -> Result<Self, ModelError> {
+        Self::load_on(spec, base_dir, false, Some(hub))
     }
 
     /// Loads `spec` on an autodiff device, for training (LoRA adapters from `spec.lora`,
     /// the reward head, GRPO log-probabilities).
     pub fn load_trainable(spec: &ModelSpec, base_dir: &Path) -> Result<Self, ModelError> {
-        Self::load_on(spec, base_dir, true)
+        Self::load_on(spec, base_dir, true, None)
     }
 
-    fn load_on(spec: &ModelSpec, base_dir: &Path, autodiff: bool) -> Result<Self, ModelError> {
+    fn load_on(
+        spec: &ModelSpec,
+        base_dir: &Path,
+        autodiff: bool,
+        hub: Option<&HubConfig>,
+    ) -> Result<Self, ModelError> {
         if spec.dtype != "f32" {
             return Err(ModelError::Unsupported {
                 what: format!("dtype `{}`", spec.dtype),
@@ -69,6 +86,16 @@ impl LoadedModel {
             ModelSource::Tiny(tiny) => Self::tiny(tiny, device)?,
             ModelSource::HfDir { path } => Self::from_hf_dir(&resolve(path), device)?,
             ModelSource::Gguf { path } => Self::from_gguf(&resolve(path), device)?,
+            ModelSource::Hf { repo, revision } => {
+                let model = HubModelRef {
+                    repo: repo.clone(),
+                    revision: revision.clone(),
+                };
+                match hub {
+                    Some(hub) => Self::from_hub(&model, hub, device)?,
+                    None => Self::from_hub(&model, &HubConfig::from_env(), device)?,
+                }
+            }
         };
         match &spec.lora {
             Some(lora) => model.with_new_lora(lora, 0),
@@ -132,6 +159,17 @@ impl LoadedModel {
             device,
             lora: None,
         })
+    }
+
+    /// A Hugging Face Hub model from the cache of `config`, downloaded into it first when it
+    /// is missing and `config.offline` is not set.
+    pub fn from_hub(
+        model: &HubModelRef,
+        config: &HubConfig,
+        device: Device,
+    ) -> Result<Self, ModelError> {
+        let cached = resolve_or_download(model, config)?;
+        Self::from_hf_dir(&cached.dir, device)
     }
 
     /// A llama.cpp GGUF file (tensors dequantised to f32 on load; tokenizer and chat template

@@ -11,6 +11,7 @@ pub mod generation;
 pub mod gguf;
 pub mod hf_config;
 pub mod hf_tokenizer;
+pub mod hub;
 pub mod kv_cache;
 pub mod layer;
 pub mod loaded;

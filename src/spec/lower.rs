@@ -7,6 +7,7 @@ use crate::spec::dataset::{self, DatasetSource, DatasetSpec};
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::decls::Decls;
 use crate::spec::field::FieldSpec;
+use crate::spec::hub_id::{HubIdError, RepoId, Revision};
 use crate::spec::judge::{self, JudgeSpec};
 use crate::spec::model::{self, LoraSpec, ModelSource, ModelSpec, TinyConfig};
 use crate::spec::persona::{self, FewShotExample, Persona};
@@ -74,6 +75,15 @@ pub fn model(f: &Fields) -> Result<ModelSpec, LowerError> {
         "gguf" => ModelSource::Gguf {
             path: args.req("path")?,
         },
+        "hf" => {
+            let repo: String = args.req("repo")?;
+            let revision: String = args.req("revision")?;
+            ModelSource::Hf {
+                repo: RepoId::parse(&repo).map_err(|e| LowerError::Other(hub_id_message(&e)))?,
+                revision: Revision::parse(&revision)
+                    .map_err(|e| LowerError::Other(hub_id_message(&e)))?,
+            }
+        }
         other => {
             return Err(LowerError::Other(format!(
                 "model source `{other}` has no lowering"
@@ -210,4 +220,13 @@ pub fn reward_signal(name: &str, args: &Fields, decls: &Decls) -> Result<RewardS
             )));
         }
     })
+}
+
+/// A Hub id error in words, with its fix.
+fn hub_id_message(e: &HubIdError) -> String {
+    use miette::Diagnostic;
+    match e.help() {
+        Some(help) => format!("{e} ({help})"),
+        None => e.to_string(),
+    }
 }

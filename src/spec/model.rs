@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, positive, probability_below_one};
+use crate::spec::hub_id::{HubModelRef, RepoId, Revision};
 
 /// Where the weights come from, plus how to run them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +45,15 @@ pub enum ModelSource {
     HfDir { path: PathBuf },
     /// A llama.cpp GGUF file.
     Gguf { path: PathBuf },
+    /// A model on the Hugging Face Hub, resolved in the local Hugging Face cache (and
+    /// downloaded into it when missing, unless `HF_HUB_OFFLINE` is set).
+    Hf {
+        /// `org/name`.
+        repo: RepoId,
+        /// Branch, tag or commit hash; default `main`.
+        #[serde(default)]
+        revision: Revision,
+    },
 }
 
 impl ModelSource {
@@ -51,7 +61,18 @@ impl ModelSource {
     pub fn weights_path(&self) -> Option<&PathBuf> {
         match self {
             ModelSource::HfDir { path } | ModelSource::Gguf { path } => Some(path),
-            ModelSource::Tiny(_) => None,
+            ModelSource::Tiny(_) | ModelSource::Hf { .. } => None,
+        }
+    }
+
+    /// The Hub model (`org/name@revision`) the weights come from, if any.
+    pub fn hub_ref(&self) -> Option<HubModelRef> {
+        match self {
+            ModelSource::Hf { repo, revision } => Some(HubModelRef {
+                repo: repo.clone(),
+                revision: revision.clone(),
+            }),
+            _ => None,
         }
     }
 }
@@ -116,11 +137,18 @@ pub const TINY: &[FieldSpec] = &[
 
 pub const WEIGHTS_PATH: &[FieldSpec] = &[f("path", Ty::Path, Required)];
 
-/// The source forms of a model: `tiny(...)`, `hf_dir("...")`, `gguf("...")`.
+/// `hf("org/name", revision: "...")`: a Hugging Face Hub model id and its revision.
+pub const HF_REPO: &[FieldSpec] = &[
+    f("repo", Ty::Str, Required),
+    f("revision", Ty::Str, Str("main")),
+];
+
+/// The source forms of a model: `tiny(...)`, `hf_dir("...")`, `gguf("...")`, `hf("org/name")`.
 pub const MODEL_SOURCES: &[(&str, &[FieldSpec])] = &[
     ("tiny", TINY),
     ("hf_dir", WEIGHTS_PATH),
     ("gguf", WEIGHTS_PATH),
+    ("hf", HF_REPO),
 ];
 
 pub const LORA: &[FieldSpec] = &[

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::hub_id::{HubModelRef, RepoId, Revision};
+
 use crate::spec::decls::Decls;
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
@@ -22,6 +24,33 @@ pub struct ExternalInput {
     /// Path relative to the directory of the experiment file (imports resolved, `.` and
     /// `..` normalised), so that a plan and its keys do not depend on where the checkout is.
     pub path: PathBuf,
+}
+
+impl ExternalInput {
+    /// The role of a Hugging Face Hub model: its "path" is `hf:org/name@revision`, and the
+    /// executor keys it by the commit the local Hugging Face cache resolves it to.
+    pub const HUB_MODEL: &'static str = "hub_model";
+
+    /// The external input of a Hub model.
+    pub fn hub_model(model: &HubModelRef) -> Self {
+        ExternalInput {
+            role: Self::HUB_MODEL.into(),
+            path: PathBuf::from(format!("hf:{model}")),
+        }
+    }
+
+    /// The Hub model this input names, when it is one.
+    pub fn hub_ref(&self) -> Option<HubModelRef> {
+        if self.role != Self::HUB_MODEL {
+            return None;
+        }
+        let text = self.path.to_str()?.strip_prefix("hf:")?;
+        let (repo, revision) = text.rsplit_once('@')?;
+        Some(HubModelRef {
+            repo: RepoId::parse(repo).ok()?,
+            revision: Revision::parse(revision).ok()?,
+        })
+    }
 }
 
 /// One (expanded) pipeline as the stage kinds see it.

@@ -48,6 +48,13 @@ pub struct StageContext<'a> {
     pub base_dir: &'a Path,
     /// Empty directory the stage writes its files into.
     pub out_dir: &'a Path,
+    /// The stage's resumable state (training checkpoints): it survives a killed run, so a
+    /// rerun of the same key resumes from what is there; it is removed once the artifact is
+    /// committed. Never part of the artifact.
+    pub work_dir: &'a Path,
+    /// The store's cache of model calls shared across stages and runs (judge and teacher
+    /// answers), keyed by the content of each call.
+    pub calls_dir: &'a Path,
     /// Upstream artifacts, in `Stage::inputs` order.
     pub inputs: Vec<InputArtifact>,
     pub progress: &'a dyn StageProgress,

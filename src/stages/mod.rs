@@ -5,7 +5,6 @@
 
 pub mod context;
 pub mod output;
-pub mod persona_prompt;
 pub mod registry;
 pub mod sampler;
 

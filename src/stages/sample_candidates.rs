@@ -3,13 +3,13 @@
 //! `candidates.jsonl` (one line per response) and `personas.json` (the system prompts used).
 
 use crate::spec::StageKind;
+use crate::spec::persona_prompt::persona_system_prompt;
 use crate::spec::stages::load_dataset::{ContextRecord, RECORDS};
 use crate::spec::stages::sample_candidates::{
     CANDIDATES, Candidate, PERSONAS, PersonaPrompt, SampleCandidatesParams,
 };
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
-use crate::stages::persona_prompt::persona_system_prompt;
 use crate::stages::sampler::{Message, ModelSampler, ResponseSampler};
 use crate::util::{read_jsonl, write_json, write_jsonl};
 

@@ -42,10 +42,13 @@ pub fn speaker(p: &PipelineView) -> Result<ModelSpec, LowerError> {
 pub fn weights(models: &[&ModelSpec]) -> Vec<ExternalInput> {
     let mut out: Vec<ExternalInput> = models
         .iter()
-        .filter_map(|m| m.source.weights_path())
-        .map(|path| ExternalInput {
-            role: "weights".into(),
-            path: path.clone(),
+        .filter_map(|m| match (m.source.weights_path(), m.source.hub_ref()) {
+            (Some(path), _) => Some(ExternalInput {
+                role: "weights".into(),
+                path: path.clone(),
+            }),
+            (None, Some(hub)) => Some(ExternalInput::hub_model(&hub)),
+            (None, None) => None,
         })
         .collect();
     dedup(&mut out);

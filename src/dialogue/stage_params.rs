@@ -1,0 +1,186 @@
+//! From the planner's stage parameters to this library's settings, so the
+//! `generate_conversations` and `optimize_director` stages stay thin adapters.
+
+use crate::dialogue::config::ConversationConfig;
+use crate::dialogue::error::DialogueError;
+use crate::dialogue::group_reward::GroupRewardWeights;
+use crate::dialogue::speaker_order::SpeakerOrder;
+use crate::dialogue::system::SystemKind;
+use crate::spec::judge::JudgeSpec;
+use crate::spec::level::Level;
+use crate::spec::reward::{RewardSignal, RewardSpec};
+use crate::spec::stages::generate_conversations::GenerateConversationsParams;
+use crate::spec::stages::optimize_director::OptimizeDirectorParams;
+
+/// The run settings of a `generate_conversations` stage. `order` is `director`, `random`,
+/// `round_robin`, or `fixed` (what the planner writes for the baselines: round-robin for
+/// `sft`, unused by the single-assistant systems). Directives and user replies get the
+/// stage's `max_tokens` too; everything else keeps its [`ConversationConfig`] default.
+pub fn config_from_generate_params(
+    p: &GenerateConversationsParams,
+) -> Result<ConversationConfig, DialogueError> {
+    let system = SystemKind::parse(p.system.as_str()).ok_or_else(|| {
+        DialogueError::config(
+            format!("unknown system `{}`", p.system.as_str()),
+            format!(
+                "systems are {}",
+                SystemKind::ALL.map(SystemKind::as_str).join(", ")
+            ),
+        )
+    })?;
+    let order = match p.order.as_str() {
+        "fixed" => SpeakerOrder::RoundRobin,
+        o => SpeakerOrder::parse(o).ok_or_else(|| {
+            DialogueError::config(
+                format!("unknown speaker order `{o}`"),
+                "orders are director, random, round_robin",
+            )
+        })?,
+    };
+    Ok(ConversationConfig {
+        system,
+        order,
+        turns: p.turns,
+        max_tokens: p.max_tokens,
+        director_max_tokens: p.max_tokens,
+        user_max_tokens: p.max_tokens,
+        temperature: p.temperature,
+        samples: p.samples.max(1),
+        seed: p.seed,
+        ..ConversationConfig::default()
+    })
+}
+
+/// The rollout settings of an `optimize_director` stage: `mascot` with the director, `turns`
+/// turns, directives sampled at the GRPO temperature with the GRPO `max_tokens`.
+pub fn config_from_director_params(p: &OptimizeDirectorParams) -> ConversationConfig {
+    ConversationConfig {
+        system: SystemKind::Mascot,
+        order: SpeakerOrder::Director,
+        turns: p.turns,
+        director_max_tokens: p.grpo.max_tokens,
+        director_temperature: Some(p.grpo.temperature),
+        seed: p.seed,
+        ..ConversationConfig::default()
+    }
+}
+
+/// The weights of a group reward (`w_c * coherence(judge) + eta * diverse()`) and the judge
+/// of its coherence term. A reward without a coherence term has weight 0 on it.
+pub fn group_reward_from_spec(
+    spec: &RewardSpec,
+) -> Result<(GroupRewardWeights, Option<JudgeSpec>), DialogueError> {
+    if spec.level != Level::Group {
+        return Err(DialogueError::config(
+            "the director's reward is an agent-level reward",
+            "optimize_director takes a group reward: coherence(<judge>) + eta * diverse()",
+        ));
+    }
+    let mut weights = GroupRewardWeights {
+        coherence: 0.0,
+        eta: 0.0,
+    };
+    let mut judge = None;
+    for term in &spec.terms {
+        match &term.signal {
+            RewardSignal::Coherence { judge: j } => {
+                weights.coherence += term.weight;
+                judge = Some(j.clone());
+            }
+            RewardSignal::Diverse => weights.eta += term.weight,
+            other => {
+                return Err(DialogueError::config(
+                    format!("the group reward has an agent-level term {other:?}"),
+                    "a group reward sums coherence(<judge>) and diverse() terms",
+                ));
+            }
+        }
+    }
+    Ok((weights, judge))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::{ModelSource, ModelSpec, TinyConfig};
+    use crate::spec::reward::RewardTerm;
+    use crate::spec::stages::generate_conversations::{SpeakingOrder, System};
+
+    fn model() -> ModelSpec {
+        ModelSpec {
+            source: ModelSource::Tiny(TinyConfig {
+                arch: "llama".into(),
+                layers: 1,
+                hidden: 8,
+                intermediate: 8,
+                heads: 1,
+                kv_heads: 1,
+                vocab: 300,
+                max_seq_len: 64,
+                seed: 0,
+            }),
+            dtype: "f32".into(),
+            device: "cpu".into(),
+            lora: None,
+        }
+    }
+
+    fn generate(system: &str, order: &str) -> GenerateConversationsParams {
+        GenerateConversationsParams {
+            system: System::from_name(system).expect("a known system"),
+            speaker: model(),
+            director: None,
+            personas: vec![],
+            order: SpeakingOrder::from_name(order).expect("a known order"),
+            turns: 3,
+            temperature: 0.5,
+            max_tokens: 32,
+            samples: 4,
+            limit: None,
+            seed: 11,
+        }
+    }
+
+    #[test]
+    fn generate_params_map_onto_the_config() {
+        let c = config_from_generate_params(&generate("mascot", "random")).unwrap();
+        assert_eq!(
+            (c.system, c.order, c.turns),
+            (SystemKind::Mascot, SpeakerOrder::Random, 3)
+        );
+        assert_eq!((c.max_tokens, c.samples, c.seed), (32, 4, 11));
+        assert_eq!(c.temperature, 0.5);
+        let c = config_from_generate_params(&generate("sft", "fixed")).unwrap();
+        assert_eq!(c.effective_order(), Some(SpeakerOrder::RoundRobin));
+        let err = config_from_generate_params(&generate("chatgpt", "fixed")).unwrap_err();
+        assert!(err.to_string().contains("unknown system `chatgpt`"));
+        assert!(config_from_generate_params(&generate("mascot", "alphabetical")).is_err());
+    }
+
+    #[test]
+    fn group_reward_spec_gives_weights_and_judge() {
+        let spec = RewardSpec {
+            level: Level::Group,
+            terms: vec![
+                RewardTerm {
+                    weight: 1.0,
+                    signal: RewardSignal::Coherence {
+                        judge: JudgeSpec::Heuristic,
+                    },
+                },
+                RewardTerm {
+                    weight: 0.5,
+                    signal: RewardSignal::Diverse,
+                },
+            ],
+        };
+        let (w, judge) = group_reward_from_spec(&spec).unwrap();
+        assert_eq!((w.coherence, w.eta), (1.0, 0.5));
+        assert_eq!(judge, Some(JudgeSpec::Heuristic));
+        let agent = RewardSpec {
+            level: Level::Agent,
+            terms: vec![],
+        };
+        assert!(group_reward_from_spec(&agent).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! Loads a reward model saved as a Hugging Face sequence-classification folder (ours, or one
+//! transformers/TRL saved for a Llama, Qwen2 or Qwen3 base) and scores conversations with it,
+//! reading the score at the last non-pad token as transformers does.
+
+use std::path::Path;
+
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::tensor::{Tensor, TensorData};
+
+use crate::model::device::parse_device;
+use crate::model::hf_config::read_hf_config;
+use crate::model::hf_tokenizer::read_hf_tokenizer;
+use crate::model::reward::RewardModel;
+use crate::model::safetensors_source::SafetensorsSource;
+use crate::model::tensor_source::TensorSource;
+use crate::model::tokenizer::ModelTokenizer;
+use crate::model::weights::load_decoder;
+use crate::model::{ChatMessage, ChatTemplate, DecoderConfig, ModelError};
+use crate::train::chat::{ChatCodec, strip_trailing_pad};
+use crate::train::error::TrainError;
+
+/// A reward model ready to score.
+pub struct LoadedRewardModel {
+    pub model: RewardModel,
+    pub config: DecoderConfig,
+    pub tokenizer: ModelTokenizer,
+    pub chat_template: Option<ChatTemplate>,
+    /// `pad_token_id` of `config.json`; `None` scores at the very last token.
+    pub pad_id: Option<u32>,
+    pub device: burn::tensor::Device,
+}
+
+/// Reads the folder `dir` onto `device` (`cpu`, `cuda:N`, `wgpu:N`).
+pub fn load_reward_model(dir: &Path, device: &str) -> Result<LoadedRewardModel, TrainError> {
+    let config_path = dir.join("config.json");
+    let hf = read_hf_config(&config_path)?;
+    let text =
+        std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
+    let raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ModelError::corrupt(&config_path, e))?;
+    let labels = raw
+        .get("num_labels")
+        .and_then(|v| v.as_u64())
+        .or_else(|| {
+            raw.get("id2label")
+                .and_then(|v| v.as_object())
+                .map(|o| o.len() as u64)
+        })
+        .unwrap_or(2);
+    if labels != 1 {
+        return Err(ModelError::Config {
+            path: config_path,
+            reason: format!(
+                "a reward model has one label (a scalar score); this config has {labels} \
+                 (`num_labels` or `id2label`)"
+            ),
+        }
+        .into());
+    }
+    let pad_id = raw
+        .get("pad_token_id")
+        .and_then(|v| v.as_u64())
+        .map(|id| id as u32);
+    let device = parse_device(device)?;
+    // A classification folder has no `lm_head`: tie it to the embeddings (never used).
+    let config = hf.decoder.clone().with_tie_embeddings(true);
+    let source = SafetensorsSource::open_dir(dir)?;
+    let decoder = load_decoder(&config, &source, &device)?;
+    let hidden = config.hidden_size;
+    let score = source.require("score.weight", &[1, hidden])?;
+    let score = Linear {
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(score.data, [hidden, 1]),
+            &device,
+        )),
+        bias: None,
+    };
+    let (tokenizer, chat_template) = read_hf_tokenizer(dir, &hf.eos_token_ids)?;
+    Ok(LoadedRewardModel {
+        model: RewardModel { decoder, score },
+        config: hf.decoder,
+        tokenizer,
+        chat_template,
+        pad_id,
+        device,
+    })
+}
+
+impl LoadedRewardModel {
+    /// The tokenizer and chat template.
+    pub fn codec(&self) -> ChatCodec<'_> {
+        ChatCodec {
+            tokenizer: &self.tokenizer,
+            template: self.chat_template.as_ref(),
+        }
+    }
+
+    /// Scores token sequences (each cut at its last non-pad token).
+    pub fn score_ids(&self, sequences: &[Vec<u32>]) -> Result<Vec<f32>, TrainError> {
+        let cut: Vec<Vec<u32>> = sequences
+            .iter()
+            .map(|s| match self.pad_id {
+                Some(pad) => strip_trailing_pad(s, pad).to_vec(),
+                None => s.clone(),
+            })
+            .collect();
+        let rewards = self.model.rewards(&cut, &self.device)?;
+        rewards
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| {
+                ModelError::invalid(format!("reading scores back from the device: {e:?}")).into()
+            })
+    }
+
+    /// Scores whole conversations (rendered with the chat template, no generation prompt).
+    pub fn score_chats(&self, chats: &[Vec<ChatMessage>]) -> Result<Vec<f32>, TrainError> {
+        let ids = chats
+            .iter()
+            .map(|c| self.codec().ids(c, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.score_ids(&ids)
+    }
+
+    /// The score of one `(system, prompt, response)` exchange; an empty system prompt is left
+    /// out.
+    pub fn score(&self, system: &str, prompt: &str, response: &str) -> Result<f32, TrainError> {
+        let mut chat = Vec::new();
+        if !system.is_empty() {
+            chat.push(ChatMessage::new("system", system));
+        }
+        chat.push(ChatMessage::new("user", prompt));
+        chat.push(ChatMessage::new("assistant", response));
+        let scores = self.score_chats(&[chat])?;
+        scores
+            .first()
+            .copied()
+            .ok_or_else(|| ModelError::invalid("the reward model returned no score").into())
+    }
+}
