@@ -28,10 +28,12 @@ pub fn exec_one_stage(
     expect_key: Option<&str>,
     reporter: &Reporter,
 ) -> Result<StageRecord, ExecError> {
-    let stage = plan.stage(stage_id).ok_or_else(|| ExecError::UnknownStage {
-        stage: stage_id.to_string(),
-        plan: plan.experiment().to_string(),
-    })?;
+    let stage = plan
+        .stage(stage_id)
+        .ok_or_else(|| ExecError::UnknownStage {
+            stage: stage_id.to_string(),
+            plan: plan.experiment().to_string(),
+        })?;
     let needed = ancestors(plan, stage);
     let hashes = HashCache::load(&store.hash_cache_path());
     let Keys { keyed, exec_keys } = key_stages(&needed, base_dir, &hashes);
@@ -39,7 +41,10 @@ pub fn exec_one_stage(
     let fp = match keyed.last() {
         Some(Keyed::Yes(fp)) => fp,
         Some(Keyed::Missing(files)) => {
-            let names: Vec<String> = files.iter().map(|f| format!("{} `{}`", f.role, f.path)).collect();
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| format!("{} `{}`", f.role, f.path))
+                .collect();
             return Err(ExecError::NotKeyed {
                 stage: stage_id.to_string(),
                 why: format!("{} missing", names.join(", ")),

@@ -105,6 +105,10 @@ pub const CODES: &[ErrorCode] = &[
         "a JSON plan fails the plan checks (edited by hand: wrong key, cycle)",
     ),
     c(
+        "mascot::run::slurm_flags",
+        "SLURM flags (`--partition`, `--slurm-arg`, ...) given without `--executor slurm`",
+    ),
+    c(
         "mascot::exec::io",
         "the artifact store cannot be read or written",
     ),
@@ -127,6 +131,46 @@ pub const CODES: &[ErrorCode] = &[
     c(
         "mascot::exec::thread_pool",
         "the executor cannot start its threads",
+    ),
+    c(
+        "mascot::exec::unknown_stage",
+        "`mascot exec-stage` names no stage of the plan",
+    ),
+    c(
+        "mascot::exec::not_keyed",
+        "`mascot exec-stage`: the stage's key cannot be computed (an external file is missing)",
+    ),
+    c(
+        "mascot::exec::key_changed",
+        "`mascot exec-stage`: the stage's key differs from the one it was submitted with",
+    ),
+    c(
+        "mascot::exec::input_not_built",
+        "`mascot exec-stage`: an input of the stage is not in the store",
+    ),
+    c(
+        "mascot::exec::lock_lost",
+        "a stage's lock was taken over while it was being built (stalled heartbeat)",
+    ),
+    c(
+        "mascot::slurm::missing_command",
+        "`--executor slurm`: the SLURM client commands are not installed here",
+    ),
+    c(
+        "mascot::slurm::command",
+        "a SLURM command (sbatch, squeue, scontrol, scancel) failed",
+    ),
+    c(
+        "mascot::slurm::output",
+        "a SLURM command printed something mascot cannot read",
+    ),
+    c(
+        "mascot::slurm::setting",
+        "an invalid SLURM setting (partition, time, memory, sbatch argument)",
+    ),
+    c(
+        "mascot::slurm::signals",
+        "the Ctrl-C/SIGTERM handler cannot be installed",
     ),
     c(
         "mascot::stage::params",

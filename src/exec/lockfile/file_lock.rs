@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::exec::error::{ExecError, io_err};
-use crate::exec::fsutil::sync_dir;
 use crate::exec::lockfile::config::LockConfig;
 use crate::exec::lockfile::heartbeat::{Beat, Heartbeat, beat};
 use crate::exec::lockfile::owner::{LockOwner, inspect, staleness};
+use crate::util::sync_dir;
 
 /// A held lock file; dropping it stops the heartbeat and removes the file.
 #[derive(Debug)]

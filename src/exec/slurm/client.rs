@@ -140,9 +140,9 @@ impl SlurmClient {
         })
     }
 
-    /// The jobs of this user carrying a `mascot:<key>` comment that are still queued or
-    /// running: key -> job.
-    pub fn queued_by_key(&self) -> Result<BTreeMap<String, JobId>, SlurmError> {
+    /// The jobs of this user that build into the store tagged `store_tag` (comment
+    /// `mascot:<store_tag>:<key>`) and are still queued or running: key -> job.
+    pub fn queued_by_key(&self, store_tag: &str) -> Result<BTreeMap<String, JobId>, SlurmError> {
         let args: Vec<String> = [
             "--me",
             "--noheader",
@@ -161,7 +161,10 @@ impl SlurmClient {
                 "is slurmctld reachable? (`sinfo`)",
             ));
         }
-        Ok(parse_keyed(&String::from_utf8_lossy(&out.stdout)))
+        Ok(parse_keyed(
+            &String::from_utf8_lossy(&out.stdout),
+            store_tag,
+        ))
     }
 
     /// Cancels jobs (already finished ones are ignored by SLURM).
@@ -183,14 +186,15 @@ impl SlurmClient {
     }
 }
 
-/// `id|comment` lines -> key -> lowest job id, for comments `mascot:<key>`.
-pub fn parse_keyed(text: &str) -> BTreeMap<String, JobId> {
+/// `id|comment` lines -> key -> lowest job id, for comments `mascot:<store_tag>:<key>`.
+pub fn parse_keyed(text: &str, store_tag: &str) -> BTreeMap<String, JobId> {
+    let prefix = format!("mascot:{store_tag}:");
     let mut out: BTreeMap<String, JobId> = BTreeMap::new();
     for line in text.lines() {
         let Some((id, comment)) = line.trim().split_once('|') else {
             continue;
         };
-        let (Some(id), Some(key)) = (JobId::parse(id), comment.strip_prefix("mascot:")) else {
+        let (Some(id), Some(key)) = (JobId::parse(id), comment.strip_prefix(&prefix)) else {
             continue;
         };
         let slot = out.entry(key.to_string()).or_insert(id);
@@ -205,7 +209,10 @@ mod tests {
 
     #[test]
     fn keyed_jobs_from_comments() {
-        let m = parse_keyed("12|mascot:abc\n13|(null)\n14|mascot:def\n11|mascot:abc\nbad\n");
+        let m = parse_keyed(
+            "12|mascot:s1:abc\n13|(null)\n14|mascot:s1:def\n11|mascot:s1:abc\n15|mascot:s2:xyz\nbad\n",
+            "s1",
+        );
         assert_eq!(m.len(), 2);
         assert_eq!(m["abc"], JobId(11));
         assert_eq!(m["def"], JobId(14));

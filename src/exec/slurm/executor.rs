@@ -29,7 +29,7 @@ use crate::exec::slurm::job_state::JobId;
 use crate::exec::slurm::sbatch::sbatch_args;
 use crate::exec::slurm::settings::SlurmSettings;
 use crate::exec::slurm::signals::Interrupts;
-use crate::exec::slurm::submit::{RunPaths, job_spec};
+use crate::exec::slurm::submit::{PlannedJob, RunPaths, dry_run_script as script, job_spec};
 use crate::exec::store::Store;
 use crate::exec::why::miss_reasons;
 use crate::plan::Stage;
@@ -80,7 +80,11 @@ impl SlurmRun<'_> {
             kind: stage.kind,
             key: self.key(i),
             outcome,
-            reasons: if reason.is_empty() { Vec::new() } else { vec![reason] },
+            reasons: if reason.is_empty() {
+                Vec::new()
+            } else {
+                vec![reason]
+            },
             error,
             seconds: 0.0,
         });
@@ -115,9 +119,15 @@ pub(crate) fn execute_slurm(
     client.check_installed()?;
     let interrupts = Interrupts::install()?;
     let paths = RunPaths::new(record_dir, store.root(), base_dir)?;
-    std::fs::create_dir_all(&paths.jobs_dir)
-        .map_err(crate::exec::error::io_err("create directory", &paths.jobs_dir))?;
-    let stop = !opts.keep_going && records.iter().flatten().any(|r| r.outcome == Outcome::Failed);
+    std::fs::create_dir_all(&paths.jobs_dir).map_err(crate::exec::error::io_err(
+        "create directory",
+        &paths.jobs_dir,
+    ))?;
+    let stop = !opts.keep_going
+        && records
+            .iter()
+            .flatten()
+            .any(|r| r.outcome == Outcome::Failed);
     let mut run = SlurmRun {
         selected,
         keyed,
@@ -157,7 +167,10 @@ fn submit_all(
     settings: &SlurmSettings,
     interrupts: &Interrupts,
 ) -> Result<(), ExecError> {
-    let queued = match run.client.queued_by_key() {
+    let queued = match run
+        .client
+        .queued_by_key(&crate::exec::slurm::submit::store_tag(&run.paths.store))
+    {
         Ok(q) => q,
         Err(e) => {
             run.reporter.line(&format!(
@@ -175,7 +188,11 @@ fn submit_all(
             break;
         }
         let stage = run.selected[i];
-        if let Some(unknown) = stage.inputs.iter().find(|x| !index.contains_key(x.as_str())) {
+        if let Some(unknown) = stage
+            .inputs
+            .iter()
+            .find(|x| !index.contains_key(x.as_str()))
+        {
             let err = format!(
                 "input `{unknown}` is not a stage of the plan (or of the selected variants)"
             );
@@ -186,7 +203,8 @@ fn submit_all(
         }
         if let Some(input) = run.blocked_by(i, index) {
             let reason = format!("input {input} did not complete");
-            run.reporter.line(&format!("[{}] skipped: {reason}", stage.id));
+            run.reporter
+                .line(&format!("[{}] skipped: {reason}", stage.id));
             run.settle(i, Outcome::Skipped, reason, None);
             continue;
         }
@@ -240,4 +258,40 @@ fn submit_all(
         run.reasons.insert(i, reasons);
     }
     Ok(())
+}
+
+/// `--dry-run`: the script of `sbatch` lines for the stages the dry run says would run.
+pub(crate) fn dry_run_script(
+    selected: &[&Stage],
+    keyed: &[Keyed],
+    records: &[Option<StageRecord>],
+    store: &Store,
+    base_dir: &Path,
+    settings: &SlurmSettings,
+) -> Result<String, ExecError> {
+    settings.validate()?;
+    let paths = RunPaths::new(&store.runs_dir().join("RUN"), store.root(), base_dir)?;
+    let mut planned: Vec<PlannedJob<'_>> = Vec::new();
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (i, stage) in selected.iter().enumerate() {
+        let would_run = records[i]
+            .as_ref()
+            .is_none_or(|r| r.outcome == Outcome::WouldRun);
+        if !would_run {
+            continue;
+        }
+        // A stage whose input has no key yet is listed under its plan key.
+        let key = match &keyed[i] {
+            Keyed::Yes(fp) => fp.key.clone(),
+            _ => stage.key.0.clone(),
+        };
+        let after = stage
+            .inputs
+            .iter()
+            .filter_map(|input| position.get(input.as_str()).copied())
+            .collect();
+        position.insert(stage.id.as_str(), planned.len());
+        planned.push(PlannedJob { stage, key, after });
+    }
+    Ok(script(&planned, &paths, settings)?)
 }

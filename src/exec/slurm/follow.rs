@@ -103,7 +103,11 @@ fn handle(
         JobEvent::Started { job, nodes } => {
             if let Some(&i) = stage_of.get(&job) {
                 run.started.insert(i, Instant::now());
-                let on = if nodes.is_empty() { String::new() } else { format!(" on {nodes}") };
+                let on = if nodes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {nodes}")
+                };
                 run.reporter
                     .line(&format!("[{}] running{on} (job {job})", run.selected[i].id));
             }
@@ -150,7 +154,10 @@ fn finished(
     let key = run.key(i).unwrap_or_default();
     let own = JobFiles::new(&run.paths.jobs_dir, &stage.id);
     // A job another run queued writes into that run's record: scontrol knows where.
-    let log = info.as_ref().and_then(|i| i.stdout.clone()).unwrap_or(own.log);
+    let log = info
+        .as_ref()
+        .and_then(|i| i.stdout.clone())
+        .unwrap_or(own.log);
     let result_path = result_beside(&log).unwrap_or(own.result);
     let result = read_result(&result_path).ok().flatten();
     let seconds = result
@@ -170,19 +177,27 @@ fn finished(
     let ended_well = matches!(state, None | Some(JobState::Completed));
     let in_store = matches!(run.store.check(&key, false), ArtifactState::Valid(_));
     if ended_well && in_store {
-        if result.as_ref().is_some_and(|r| r.outcome == Outcome::Cached) {
+        if result
+            .as_ref()
+            .is_some_and(|r| r.outcome == Outcome::Cached)
+        {
             rec.outcome = Outcome::Cached;
             rec.reasons = vec!["built by a concurrent run while this one waited for it".into()];
-            run.reporter
-                .line(&format!("[{}] cached (built by a concurrent run; job {job})", stage.id));
+            run.reporter.line(&format!(
+                "[{}] cached (built by a concurrent run; job {job})",
+                stage.id
+            ));
         } else {
-            run.reporter
-                .line(&format!("[{}] done in {:.2}s (job {job})", stage.id, seconds));
+            run.reporter.line(&format!(
+                "[{}] done in {:.2}s (job {job})",
+                stage.id, seconds
+            ));
         }
         return rec;
     }
     let error = failure_message(job, state.as_ref(), info.as_ref(), result.as_ref(), &log);
-    run.reporter.line(&format!("[{}] FAILED: {error}", stage.id));
+    run.reporter
+        .line(&format!("[{}] FAILED: {error}", stage.id));
     rec.outcome = Outcome::Failed;
     rec.error = Some(error);
     rec
@@ -204,9 +219,13 @@ pub fn failure_message(
 ) -> String {
     let mut msg = match state {
         None => format!("job {job} left the queue without a result"),
-        Some(JobState::Completed) => format!("job {job} completed but the artifact is not in the store"),
+        Some(JobState::Completed) => {
+            format!("job {job} completed but the artifact is not in the store")
+        }
         Some(s) => {
-            let exit = info.map(|i| format!(" ({})", i.exit_phrase())).unwrap_or_default();
+            let exit = info
+                .map(|i| format!(" ({})", i.exit_phrase()))
+                .unwrap_or_default();
             format!("job {job} {}{exit}", s.failure_phrase())
         }
     };
@@ -243,7 +262,8 @@ fn skip_dependants(run: &mut SlurmRun<'_>, index: &HashMap<&str, usize>, tracker
         if let Some(&job) = run.jobs.get(&i) {
             cancel(run, tracker, i, job);
         }
-        run.reporter.line(&format!("[{}] skipped: {reason}", run.selected[i].id));
+        run.reporter
+            .line(&format!("[{}] skipped: {reason}", run.selected[i].id));
         run.settle(i, Outcome::Skipped, reason, None);
     }
 }
@@ -259,8 +279,10 @@ fn stop_pending(run: &mut SlurmRun<'_>, tracker: &mut Tracker) {
         .collect();
     for (i, job) in pending {
         cancel(run, tracker, i, job);
-        run.reporter
-            .line(&format!("[{}] skipped: {NOT_STARTED} (job {job} cancelled)", run.selected[i].id));
+        run.reporter.line(&format!(
+            "[{}] skipped: {NOT_STARTED} (job {job} cancelled)",
+            run.selected[i].id
+        ));
         run.settle(i, Outcome::Skipped, NOT_STARTED.into(), None);
     }
 }
@@ -281,14 +303,18 @@ fn cancel_all(run: &mut SlurmRun<'_>, tracker: &mut Tracker, why: &str) {
     if let Err(e) = run.client.cancel(&ids) {
         run.reporter.line(&format!(
             "warning: cannot cancel jobs {}: {}",
-            ids.iter().map(JobId::to_string).collect::<Vec<_>>().join(","),
+            ids.iter()
+                .map(JobId::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
             render(&miette::Report::new(e))
         ));
     }
     for (i, job) in open {
         tracker.forget(job);
         let what = format!("cancelled (job {job}): the submitter received {why}");
-        run.reporter.line(&format!("[{}] {what}", run.selected[i].id));
+        run.reporter
+            .line(&format!("[{}] {what}", run.selected[i].id));
         if run.started.contains_key(&i) {
             run.settle(i, Outcome::Failed, String::new(), Some(what));
         } else {

@@ -45,7 +45,7 @@ pub fn file_stem(stage_id: &str) -> String {
 /// Writes a job's result (atomically: the submitter may read it at any time).
 pub fn write_result(path: &Path, record: &StageRecord) -> Result<(), ExecError> {
     let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
-    write_atomic(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }
 
 /// Reads a job's result; `Ok(None)` when the job wrote none (it was killed first).

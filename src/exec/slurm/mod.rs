@@ -4,6 +4,9 @@
 
 pub mod client;
 pub mod error;
+pub mod executor;
+pub mod follow;
+pub mod job_files;
 pub mod job_state;
 pub mod log_tail;
 pub mod resources;
@@ -12,6 +15,7 @@ pub mod scontrol;
 pub mod settings;
 pub mod signals;
 pub mod squeue;
+pub mod submit;
 pub mod tracker;
 
 pub use client::SlurmClient;

@@ -19,7 +19,8 @@ pub struct JobSpec {
     pub after_ok: Vec<String>,
     /// stdout and stderr of the job (appended to across requeues).
     pub log: PathBuf,
-    /// `--comment`: `mascot:<key>`, so a later submitter finds jobs already queued.
+    /// `--comment`: `mascot:<store tag>:<key>`, so a later submitter on the same store finds
+    /// the jobs already queued.
     pub comment: String,
     /// The job's command line.
     pub command: Vec<String>,

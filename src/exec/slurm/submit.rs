@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::exec::device::device_of;
 use crate::exec::error::{ExecError, io_err};
+use crate::exec::slurm::SlurmError;
 use crate::exec::slurm::job_files::JobFiles;
 use crate::exec::slurm::resources::job_resources;
 use crate::exec::slurm::sbatch::{JobSpec, sbatch_args, shell_line};
 use crate::exec::slurm::settings::SlurmSettings;
-use crate::exec::slurm::SlurmError;
 use crate::plan::Stage;
 
 /// The paths every job of a run shares, absolute.
@@ -72,9 +72,17 @@ pub fn job_spec(
         resources: job_resources(device_of(stage).is_some(), &stage.params, settings),
         after_ok,
         log: files.log,
-        comment: format!("mascot:{key}"),
+        comment: format!("mascot:{}:{key}", store_tag(&paths.store)),
         command,
     }
+}
+
+/// 12 hex digits naming a store (its absolute path) in job comments: a job is reused only
+/// by runs on the store it builds into.
+pub fn store_tag(store: &Path) -> String {
+    let abs = std::path::absolute(store).unwrap_or_else(|_| store.to_path_buf());
+    let h = blake3::hash(abs.display().to_string().as_bytes()).to_hex();
+    h[..12].to_string()
 }
 
 /// One stage a dry run would submit: the stage, its key, and the indexes (into the same
@@ -99,7 +107,11 @@ pub fn dry_run_script(
         paths.jobs_dir.parent().unwrap_or(&paths.jobs_dir).display()
     );
     for (n, job) in jobs.iter().enumerate() {
-        let after = job.after.iter().map(|a| format!("$JOB_{}", a + 1)).collect();
+        let after = job
+            .after
+            .iter()
+            .map(|a| format!("$JOB_{}", a + 1))
+            .collect();
         let spec = job_spec(job.stage, &job.key, after, paths, settings);
         let line = shell_line(&sbatch_args(&spec, settings)?);
         out.push_str(&format!("JOB_{}=$({line})\n", n + 1));
