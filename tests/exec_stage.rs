@@ -159,7 +159,13 @@ fn missing_input_unknown_stage_and_changed_key_are_errors() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("mascot::exec::input_not_built"), "{err}");
-    assert!(err.contains("is not in the store"), "{err}");
+    // miette wraps the message: compare it with the wrapping undone.
+    let flat = err
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("is not in the store"), "{err}");
 
     let (code, _, err) = mascot(
         &[

@@ -331,10 +331,9 @@ fn job_ids(stderr: &str) -> Vec<u64> {
             .split(|c: char| !c.is_ascii_digit())
             .next()
             .and_then(|d| d.parse().ok())
+            && !out.contains(&n)
         {
-            if !out.contains(&n) {
-                out.push(n);
-            }
+            out.push(n);
         }
     }
     out
@@ -406,9 +405,21 @@ fn dry_run() {
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("JOB_")).collect();
     assert_eq!(lines.len(), plan(&ws).len(), "{out}");
+    let stage_ids: Vec<String> = plan(&ws).into_iter().map(|s| s.id).collect();
     for (n, l) in lines.iter().enumerate() {
         assert!(
-            l.starts_with(&format!("JOB_{}=$(sbatch --parsable --job-name=", n + 1)),
+            l.starts_with(&format!("JOB_{}=$(sbatch --parsable ", n + 1)),
+            "{l}"
+        );
+        // Shell words, as a user would paste them: the job is named after its stage.
+        let words = shlex::split(
+            l.trim_start_matches(|c| c != '(')
+                .trim_start_matches('(')
+                .trim_end_matches(')'),
+        )
+        .unwrap_or_default();
+        assert!(
+            words.contains(&format!("--job-name={}", stage_ids[n])),
             "{l}"
         );
         assert!(
@@ -483,11 +494,12 @@ fn same_keys_as_local() {
 fn failing_stage() {
     let ws = Workspace::new();
     let stages = plan(&ws);
-    // A dataset row the reader rejects: the key is computable, the stage fails in its job.
+    // A header the reader rejects (a bad row would only be counted): the key is computable,
+    // the stage fails in its job.
     let csv = ws.dir.path().join(BROKEN_DATA);
-    let mut text = std::fs::read_to_string(&csv).unwrap();
-    text.push_str("this,row,is,broken\n");
-    std::fs::write(&csv, text).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let body = text.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
+    std::fs::write(&csv, format!("not,the,ed,header\n{body}")).unwrap();
     let store = ws.store("s");
     let (code, v, err) = run_slurm(&ws, &store, &["--keep-going"], &[]);
     assert_eq!(code, 1, "{err}");
@@ -639,6 +651,7 @@ fn racing_submitters() {
     ];
     let a = spawn_mascot(&args, &[("MASCOT_TEST_STAGE_DELAY_MS", "500")]);
     let b = spawn_mascot(&args, &[("MASCOT_TEST_STAGE_DELAY_MS", "500")]);
+    let mut built: BTreeMap<String, usize> = BTreeMap::new();
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -649,7 +662,13 @@ fn racing_submitters() {
             stages,
             "{v}"
         );
+        for id in ids(&v, "executed") {
+            *built.entry(id).or_default() += 1;
+        }
     }
+    // Each stage was built by exactly one of the two runs; the other reused it.
+    assert_eq!(built.len(), stages, "{built:?}");
+    assert!(built.values().all(|n| *n == 1), "built twice: {built:?}");
     verify(&store);
     assert_eq!(objects(&store).len(), stages, "one artifact per key");
     let leftovers: Vec<_> = std::fs::read_dir(store.join("locks"))

@@ -177,7 +177,15 @@ fn finished(
     let ended_well = matches!(state, None | Some(JobState::Completed));
     let in_store = matches!(run.store.check(&key, false), ArtifactState::Valid(_));
     if ended_well && in_store {
-        if result
+        if run.adopted.contains(&i) {
+            // Another run queued and owns this job: for this run the artifact was reused.
+            rec.outcome = Outcome::Cached;
+            rec.reasons = vec![format!("built by job {job}, queued by another run")];
+            run.reporter.line(&format!(
+                "[{}] cached (built by job {job} of another run)",
+                stage.id
+            ));
+        } else if result
             .as_ref()
             .is_some_and(|r| r.outcome == Outcome::Cached)
         {
