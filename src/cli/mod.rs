@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod chat;
 pub mod check;
+pub mod exec_stage;
 pub mod fmt;
 pub mod generate;
 pub mod logits;
@@ -38,6 +39,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Run an experiment: execute the stages that are not cached.
     Run(run::RunArgs),
+    /// Run one stage of a compiled plan into a store (what each SLURM job runs).
+    ExecStage(exec_stage::ExecStageArgs),
     /// Inspect, verify and clean the artifact store.
     Cache(cache::CacheArgs),
     /// Generate text with a model (HF folder, GGUF file).
@@ -58,6 +61,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Variants(a) => variants::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Run(a) => run::run(a),
+        Command::ExecStage(a) => exec_stage::run(a),
         Command::Cache(a) => cache::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),

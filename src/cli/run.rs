@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::exec::record::Outcome;
-use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
+use crate::exec::slurm::SlurmSettings;
+use crate::exec::{Executor, ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
 use crate::spec::StageKind;
 use crate::spec::stages::report::REPORT_HTML;
@@ -33,6 +34,59 @@ pub struct RunArgs {
     /// Stages executing at once (heavy model stages still run one per device).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
+    /// Where stages execute: `local` (this machine) or `slurm` (one SLURM job per stage;
+    /// the store, the experiment's files and this binary must be on a filesystem every node
+    /// shares).
+    #[arg(long, value_enum, default_value_t = ExecutorKind::Local)]
+    pub executor: ExecutorKind,
+    /// `--executor slurm`: the partition of every job (default: the cluster's default).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// `--executor slurm`: the account charged (default: the user's default account).
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// `--executor slurm`: the time limit of every job (`90`, `4:00:00`, `1-12:00:00`).
+    #[arg(long, value_name = "TIME")]
+    pub slurm_time: Option<String>,
+    /// `--executor slurm`: GPUs of a stage whose models run on `cuda`/`wgpu` (default: one
+    /// per distinct GPU device its models name).
+    #[arg(long, value_name = "N")]
+    pub gpus_per_stage: Option<u32>,
+    /// `--executor slurm`: one more `sbatch` argument for every job, whole
+    /// (`--slurm-arg=--qos=high`); repeatable.
+    #[arg(long = "slurm-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub slurm_args: Vec<String>,
+}
+
+/// The executors `mascot run --executor` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorKind {
+    Local,
+    Slurm,
+}
+
+impl RunArgs {
+    /// The executor asked for; SLURM flags without `--executor slurm` are an error rather
+    /// than silently ignored.
+    fn executor(&self) -> miette::Result<Executor> {
+        let slurm = SlurmSettings {
+            partition: self.partition.clone(),
+            account: self.account.clone(),
+            time: self.slurm_time.clone(),
+            gpus_per_stage: self.gpus_per_stage,
+            extra_args: self.slurm_args.clone(),
+            ..SlurmSettings::default()
+        };
+        match self.executor {
+            ExecutorKind::Slurm => Ok(Executor::Slurm(slurm)),
+            ExecutorKind::Local if slurm == SlurmSettings::default() => Ok(Executor::Local),
+            ExecutorKind::Local => Err(miette::miette!(
+                code = "mascot::run::slurm_flags",
+                help = "add `--executor slurm`, or leave out the SLURM flags",
+                "--partition, --account, --slurm-time, --gpus-per-stage and --slurm-arg only apply to `--executor slurm`"
+            )),
+        }
+    }
 }
 
 fn default_jobs() -> usize {
@@ -43,6 +97,10 @@ fn default_jobs() -> usize {
 
 /// Runs `mascot run`; returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
+    let executor = match args.executor() {
+        Ok(e) => e,
+        Err(e) => return super::report_error(e),
+    };
     let (plan, base_dir) = match load_plan(&args.file) {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
@@ -61,6 +119,7 @@ pub fn run(args: RunArgs) -> u8 {
         dry_run: args.dry_run,
         variants: args.variants.clone(),
         progress: ProgressMode::Auto,
+        executor,
     };
     let report = match run_plan(&plan, &base_dir, &store, &opts) {
         Ok(r) => r,
@@ -122,6 +181,13 @@ pub fn run(args: RunArgs) -> u8 {
             report.missing.join(", ")
         ));
     }
+    if let Some(script) = &report.submit_script {
+        if args.json {
+            err(script);
+        } else {
+            let _ = out(script);
+        }
+    }
     if let Some(dir) = &report.record_dir {
         errln(&format!("run record: {}", dir.display()));
     }
@@ -136,7 +202,14 @@ pub fn run(args: RunArgs) -> u8 {
     if args.json {
         let _ = outln(&report.json(args.dry_run).to_string());
     }
-    if report.success() { 0 } else { 1 }
+    match report.interrupted {
+        // The shell's convention for a process ended by a signal: 128 + its number.
+        Some("SIGINT") => 130,
+        Some("SIGHUP") => 129,
+        Some(_) => 143,
+        None if report.success() => 0,
+        None => 1,
+    }
 }
 
 /// The `report.html` of every report stage the run built or found cached.

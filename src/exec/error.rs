@@ -44,6 +44,53 @@ pub enum ExecError {
     #[error("cannot build the thread pool: {0}")]
     #[diagnostic(code(mascot::exec::thread_pool))]
     Pool(String),
+    #[error("the plan of `{plan}` has no stage `{stage}`")]
+    #[diagnostic(
+        code(mascot::exec::unknown_stage),
+        help("stage ids are listed by `mascot plan FILE`")
+    )]
+    UnknownStage { stage: String, plan: String },
+    #[error("stage `{stage}` cannot be keyed: {why}")]
+    #[diagnostic(
+        code(mascot::exec::not_keyed),
+        help(
+            "paths in an experiment are relative to the experiment file's directory (`--base-dir`)"
+        )
+    )]
+    NotKeyed { stage: String, why: String },
+    #[error("stage `{stage}` now has the key {found}, but it was submitted as {expected}")]
+    #[diagnostic(
+        code(mascot::exec::key_changed),
+        help(
+            "an external file (dataset, weights) changed after the run was submitted; run it again"
+        )
+    )]
+    KeyChanged {
+        stage: String,
+        expected: String,
+        found: String,
+    },
+    #[error("input `{input}` of stage `{stage}` (key {key}) is not in the store")]
+    #[diagnostic(
+        code(mascot::exec::input_not_built),
+        help("run the stages it depends on first (`mascot run` does, in order)")
+    )]
+    InputNotBuilt {
+        stage: String,
+        input: String,
+        key: String,
+    },
+    #[error("lost the lock of key {key} while building it: {why}")]
+    #[diagnostic(
+        code(mascot::exec::lock_lost),
+        help(
+            "another process took it over after this one's heartbeat stalled for longer than the timeout (MASCOT_LOCK_STALE_SECS); run again"
+        )
+    )]
+    LockLost { key: String, why: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Slurm(#[from] crate::exec::slurm::SlurmError),
 }
 
 impl From<crate::util::IoError> for ExecError {

@@ -1,47 +1,23 @@
-//! Per-key lock files (`locks/<key>.lock`, OS advisory locks via `std::fs::File::lock`): one
-//! process at a time builds or replaces a given artifact. The lock is released when the
-//! process exits, so a killed run never leaves a stale lock behind.
+//! Per-key locks of the store (`locks/<key>.lock`): one process at a time builds or replaces
+//! a given artifact. They are NFS-safe lock files ([`crate::exec::lockfile`]), so that runs
+//! on different hosts sharing one store (SLURM jobs, two users) exclude each other too. A
+//! killed holder's lock is taken over at once by a waiter on the same host, and after the
+//! heartbeat timeout (60 s; `MASCOT_LOCK_STALE_SECS`) by a waiter on another host.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::exec::error::{ExecError, io_err};
+use crate::exec::error::ExecError;
+use crate::exec::lockfile::{FileLock, LockConfig};
 
 /// A held lock; dropping it releases the lock.
-#[derive(Debug)]
-pub struct KeyLock {
-    _file: File,
-    pub path: PathBuf,
-}
-
-fn open(path: &Path) -> Result<File, ExecError> {
-    File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(io_err("open lock file", path))
-}
+pub type KeyLock = FileLock;
 
 /// Waits for the lock at `path`.
 pub fn lock(path: &Path) -> Result<KeyLock, ExecError> {
-    let file = open(path)?;
-    file.lock().map_err(io_err("lock", path))?;
-    Ok(KeyLock {
-        _file: file,
-        path: path.to_path_buf(),
-    })
+    FileLock::acquire(path, &LockConfig::from_env())
 }
 
-/// Takes the lock at `path` if nobody holds it.
+/// Takes the lock at `path` if nobody holds it (or its holder is gone).
 pub fn try_lock(path: &Path) -> Result<Option<KeyLock>, ExecError> {
-    let file = open(path)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(KeyLock {
-            _file: file,
-            path: path.to_path_buf(),
-        })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(io_err("lock", path)(e)),
-    }
+    FileLock::try_acquire(path, &LockConfig::from_env())
 }

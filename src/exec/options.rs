@@ -1,6 +1,17 @@
 //! How a run is asked for: parallelism, failure policy, dry run, variant selection, progress.
 
 use crate::exec::progress::ProgressMode;
+use crate::exec::slurm::SlurmSettings;
+
+/// Where stages execute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Executor {
+    /// On this machine, on a thread pool (the default).
+    #[default]
+    Local,
+    /// One SLURM job per stage (see [`crate::exec::slurm`]).
+    Slurm(SlurmSettings),
+}
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -15,6 +26,8 @@ pub struct RunOptions {
     pub variants: Vec<String>,
     /// Default: [`ProgressMode::Quiet`].
     pub progress: ProgressMode,
+    /// Default: [`Executor::Local`].
+    pub executor: Executor,
 }
 
 impl Default for RunOptions {
@@ -25,6 +38,7 @@ impl Default for RunOptions {
             dry_run: false,
             variants: Vec::new(),
             progress: ProgressMode::Quiet,
+            executor: Executor::Local,
         }
     }
 }

@@ -9,11 +9,12 @@ use crate::exec::error::ExecError;
 use crate::exec::hash_cache::HashCache;
 use crate::exec::hub_inputs::fetch_hub_models;
 use crate::exec::keying::{Keyed, Keys, MissingFile, key_stages};
-use crate::exec::options::RunOptions;
+use crate::exec::options::{Executor, RunOptions};
 use crate::exec::pool::execute;
 use crate::exec::progress::Reporter;
 use crate::exec::record::{Outcome, RecordDir, RunRecord, StageRecord};
 use crate::exec::select::select_stages;
+use crate::exec::slurm::executor::{dry_run_script, execute_slurm};
 use crate::exec::store::{ArtifactState, Store, now_rfc3339};
 use crate::exec::why::miss_reasons;
 use crate::plan::Plan;
@@ -28,6 +29,11 @@ pub struct RunReport {
     pub record_dir: Option<PathBuf>,
     /// External files the run needs that do not exist (`weights ../models/x`), each once.
     pub missing: Vec<String>,
+    /// `--executor slurm --dry-run`: the `sbatch` lines the run would submit, as a script.
+    pub submit_script: Option<String>,
+    /// The signal (`SIGINT`, `SIGTERM`, `SIGHUP`) that stopped a SLURM run, after it
+    /// cancelled its jobs.
+    pub interrupted: Option<&'static str>,
 }
 
 impl RunReport {
@@ -208,8 +214,29 @@ pub fn run_plan(
         }
     }
 
-    if !opts.dry_run {
-        execute(
+    let mut submit_script = None;
+    let mut interrupted = None;
+    match (&opts.executor, &record_dir) {
+        (Executor::Slurm(settings), _) if opts.dry_run => {
+            submit_script = Some(dry_run_script(
+                &selected, &keyed, &records, store, base_dir, settings,
+            )?);
+        }
+        (Executor::Slurm(settings), Some(dir)) => {
+            interrupted = execute_slurm(
+                &selected,
+                &keyed,
+                base_dir,
+                store,
+                opts,
+                settings,
+                &reporter,
+                &dir.dir,
+                &mut records,
+            )?;
+        }
+        _ if opts.dry_run => {}
+        _ => execute(
             &selected,
             &keyed,
             &exec_keys,
@@ -218,7 +245,7 @@ pub fn run_plan(
             opts,
             &reporter,
             &mut records,
-        )?;
+        )?,
     }
 
     let stages: Vec<StageRecord> = records.into_iter().flatten().collect();
@@ -231,6 +258,8 @@ pub fn run_plan(
         stages,
         record_dir: record_dir.map(|r| r.dir),
         missing,
+        submit_script,
+        interrupted,
     })
 }
 

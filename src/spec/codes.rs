@@ -148,6 +148,8 @@ pub const CODES: &[ErrorCode] = &[
     c(
         "mascot::chat::adapter",
         "a training artifact the chat group needs holds no LoRA adapter",
+        "mascot::run::slurm_flags",
+        "SLURM flags (`--partition`, `--slurm-arg`, ...) given without `--executor slurm`",
     ),
     c(
         "mascot::exec::io",
@@ -172,6 +174,46 @@ pub const CODES: &[ErrorCode] = &[
     c(
         "mascot::exec::thread_pool",
         "the executor cannot start its threads",
+    ),
+    c(
+        "mascot::exec::unknown_stage",
+        "`mascot exec-stage` names no stage of the plan",
+    ),
+    c(
+        "mascot::exec::not_keyed",
+        "`mascot exec-stage`: the stage's key cannot be computed (an external file is missing)",
+    ),
+    c(
+        "mascot::exec::key_changed",
+        "`mascot exec-stage`: the stage's key differs from the one it was submitted with",
+    ),
+    c(
+        "mascot::exec::input_not_built",
+        "`mascot exec-stage`: an input of the stage is not in the store",
+    ),
+    c(
+        "mascot::exec::lock_lost",
+        "a stage's lock was taken over while it was being built (stalled heartbeat)",
+    ),
+    c(
+        "mascot::slurm::missing_command",
+        "`--executor slurm`: the SLURM client commands are not installed here",
+    ),
+    c(
+        "mascot::slurm::command",
+        "a SLURM command (sbatch, squeue, scontrol, scancel) failed",
+    ),
+    c(
+        "mascot::slurm::output",
+        "a SLURM command printed something mascot cannot read",
+    ),
+    c(
+        "mascot::slurm::setting",
+        "an invalid SLURM setting (partition, time, memory, sbatch argument)",
+    ),
+    c(
+        "mascot::slurm::signals",
+        "the Ctrl-C/SIGTERM handler cannot be installed",
     ),
     c(
         "mascot::stage::params",
@@ -311,14 +353,6 @@ pub const CODES: &[ErrorCode] = &[
     c("model::hub::repo_not_found", "the Hugging Face repository does not exist"),
     c("model::hub::revision_not_found", "the revision does not exist in the repository"),
     c("model::hub::unauthorized", "the hub refused access (gated or private repository, bad token)"),
-    c("mascot::report::input", "the report's inputs are inconsistent (no evaluation, mixed rubrics, unknown labels)"),
-    c("mascot::report::io", "a report file cannot be read or written"),
-    c("mascot::report::metrics_row", "a row of a training stage's metrics.jsonl is invalid"),
-    c("mascot::report::plot", "a plot cannot be drawn"),
-    c("mascot::report::rubric", "a rubric cannot be used for the report's tables"),
-    c("mascot::report::score_row", "a row of an evaluation's scores.jsonl is invalid"),
-    c("mascot::report::template", "a report page cannot be rendered"),
-    c("mascot::report::transcript", "a conversation row cannot be shown as a transcript"),
     c(
         "grpo::config",
         "a GRPO setting is out of range or inconsistent",
