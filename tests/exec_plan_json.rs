@@ -5,9 +5,9 @@ mod exec_support;
 
 use exec_support::mascot;
 
-fn quickstart_plan() -> serde_json::Value {
+fn smoke_plan() -> serde_json::Value {
     let (code, out, err) = mascot(
-        &["plan", "experiments/quickstart.mascot", "--format", "json"],
+        &["plan", "experiments/tiny.mascot", "--format", "json"],
         &[],
     );
     assert_eq!(code, 0, "{err}");
@@ -41,13 +41,13 @@ fn squash(s: &str) -> String {
 
 #[test]
 fn a_compiled_plan_round_trips() {
-    let plan: mascot::plan::Plan = serde_json::from_value(quickstart_plan()).unwrap();
+    let plan: mascot::plan::Plan = serde_json::from_value(smoke_plan()).unwrap();
     assert_eq!(plan.stages().len(), 8);
 }
 
 #[test]
 fn an_edited_parameter_no_longer_matches_its_key() {
-    let mut plan = quickstart_plan();
+    let mut plan = smoke_plan();
     let stages = plan["stages"].as_array_mut().unwrap();
     let sample = stages
         .iter_mut()
@@ -71,7 +71,7 @@ fn an_edited_parameter_no_longer_matches_its_key() {
 
 #[test]
 fn an_input_cycle_is_named() {
-    let mut plan = quickstart_plan();
+    let mut plan = smoke_plan();
     let stages = plan["stages"].as_array_mut().unwrap();
     // The first stage (a dataset) now reads the report, which reads it back.
     let first = stages[0]["id"].as_str().unwrap().to_string();

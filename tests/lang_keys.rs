@@ -24,28 +24,28 @@ fn keys(plan: &Plan) -> Vec<String> {
     k
 }
 
-fn quickstart() -> String {
-    std::fs::read_to_string("experiments/quickstart.mascot").unwrap()
+fn smoke_source() -> String {
+    std::fs::read_to_string("experiments/tiny.mascot").unwrap()
 }
 
 #[test]
 fn comments_whitespace_and_binding_names_do_not_change_keys() {
-    let original = quickstart();
-    let base = compile_text("quickstart.mascot", &original);
+    let original = smoke_source();
+    let base = compile_text("tiny.mascot", &original);
     let noisy = original
         .replace("model tiny {", "// a comment\nmodel   renamed_model {")
         .replace("speaker: tiny", "speaker:   renamed_model // trailing")
         .replace("dataset ed_fixture", "dataset fixture_data")
         .replace("data: ed_fixture", "data: fixture_data");
     assert_ne!(noisy, original);
-    let other = compile_text("quickstart.mascot", &noisy);
+    let other = compile_text("tiny.mascot", &noisy);
     assert_eq!(keys(&base), keys(&other));
 }
 
 #[test]
 fn declaration_and_stage_order_do_not_change_keys() {
-    let original = quickstart();
-    let base = compile_text("quickstart.mascot", &original);
+    let original = smoke_source();
+    let base = compile_text("tiny.mascot", &original);
     // Move the users declaration to the end and swap two pipeline stages.
     let users = "users mbti {\n    types: [INFP, ENTJ, ISTJ, ESFP]\n}\n";
     assert!(original.contains(users));
@@ -61,15 +61,15 @@ fn declaration_and_stage_order_do_not_change_keys() {
     assert_ne!(swapped, original);
     assert_eq!(
         keys(&base),
-        keys(&compile_text("quickstart.mascot", &swapped))
+        keys(&compile_text("tiny.mascot", &swapped))
     );
 }
 
 #[test]
 fn changing_a_parameter_changes_the_key_and_downstream_keys() {
-    let original = quickstart();
-    let base = compile_text("quickstart.mascot", &original);
-    let changed = compile_text("quickstart.mascot", &original.replace("k: 3", "k: 4"));
+    let original = smoke_source();
+    let base = compile_text("tiny.mascot", &original);
+    let changed = compile_text("tiny.mascot", &original.replace("k: 3", "k: 4"));
     let kb = |p: &Plan, kind| {
         p.stages()
             .iter()
@@ -189,7 +189,7 @@ fn executable_kinds_emit_the_executor_param_structs() {
     use mascot::spec::stages::report::ReportParams;
     use mascot::spec::stages::sample_candidates::SampleCandidatesParams;
     use mascot::spec::stages::simulated_users::SimulatedUsersParams;
-    let plan = compile_file(Path::new("experiments/quickstart.mascot"))
+    let plan = compile_file(Path::new("experiments/tiny.mascot"))
         .plan
         .unwrap();
     for s in plan.stages() {
@@ -218,14 +218,14 @@ fn executable_kinds_emit_the_executor_param_structs() {
             }
             StageKind::Report => {
                 let p: ReportParams = serde_json::from_value(s.params.clone()).unwrap();
-                assert_eq!(p.variants, vec!["quickstart".to_string()]);
+                assert_eq!(p.variants, vec!["tiny".to_string()]);
                 assert_eq!(
                     s.inputs.len(),
                     4,
                     "report reads the 3 candidate sets and the users"
                 );
             }
-            other => panic!("quickstart must only use executable kinds, found {other:?}"),
+            other => panic!("the smoke experiment must only use executable kinds, found {other:?}"),
         }
     }
 }

@@ -318,7 +318,7 @@ fn mascot_run_prints_the_path_of_report_html() {
         &root.join("tests/fixtures/data"),
         &dir.path().join("tests/fixtures/data"),
     );
-    let file = dir.path().join("experiments/quickstart.mascot");
+    let file = dir.path().join("experiments/tiny.mascot");
     let (code, out, err) = exec_support::mascot(&["run", file.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{err}");
     let line = out
@@ -327,6 +327,6 @@ fn mascot_run_prints_the_path_of_report_html() {
         .unwrap_or_else(|| panic!("no `report:` line in {out}"));
     let html = std::fs::read_to_string(line).unwrap();
     assert!(html.contains("<h1>Quickstart</h1>"), "{html}");
-    assert!(html.contains("quickstart/simulated_users"));
+    assert!(html.contains("tiny/simulated_users"));
     assert!(!html.contains("http"));
 }

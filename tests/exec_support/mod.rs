@@ -41,7 +41,7 @@ impl Workspace {
 }
 
 /// Artifact stores (`.mascot/`) are left out: a store that a user's own run left next to
-/// `experiments/quickstart.mascot` made every stage of the test's first run `cached`.
+/// `experiments/tiny.mascot` made every stage of the test's first run `cached`.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

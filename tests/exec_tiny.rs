@@ -1,4 +1,4 @@
-//! The executor end to end on `experiments/quickstart.mascot` through the built binary, on a
+//! The executor end to end on `experiments/tiny.mascot` (the smoke experiment) through the built binary, on a
 //! temporary copy of the experiment, its persona files and the fixture data: a second run
 //! executes nothing, one parameter edit reruns exactly its dependants, kill -9 then rerun
 //! completes, and a corrupted artifact is caught by `cache verify` and rebuilt.
@@ -12,14 +12,14 @@ use std::time::Duration;
 use exec_support::*;
 
 const STAGES: [&str; 8] = [
-    "quickstart/load_dataset/negative",
-    "quickstart/load_dataset/neutral",
-    "quickstart/load_dataset/positive",
-    "quickstart/report",
-    "quickstart/sample_candidates/negative",
-    "quickstart/sample_candidates/neutral",
-    "quickstart/sample_candidates/positive",
-    "quickstart/simulated_users",
+    "tiny/load_dataset/negative",
+    "tiny/load_dataset/neutral",
+    "tiny/load_dataset/positive",
+    "tiny/report",
+    "tiny/sample_candidates/negative",
+    "tiny/sample_candidates/neutral",
+    "tiny/sample_candidates/positive",
+    "tiny/simulated_users",
 ];
 
 struct Checkout {
@@ -40,7 +40,7 @@ impl Checkout {
     }
 
     fn file(&self) -> PathBuf {
-        self.dir.path().join("experiments/quickstart.mascot")
+        self.dir.path().join("experiments/tiny.mascot")
     }
 
     fn store(&self) -> PathBuf {
@@ -69,7 +69,7 @@ impl Checkout {
         let text = std::fs::read_to_string(self.file()).unwrap();
         assert!(
             text.contains(from),
-            "quickstart.mascot no longer contains `{from}`"
+            "tiny.mascot no longer contains `{from}`"
         );
         std::fs::write(self.file(), text.replacen(from, to, 1)).unwrap();
     }
@@ -112,14 +112,14 @@ fn rerun_is_free_and_one_edit_reruns_exactly_its_dependants() {
     assert_eq!(code, 0);
     assert!(
         out.lines().any(|l| l.starts_with("run")
-            && l.contains("quickstart/simulated_users")
+            && l.contains("tiny/simulated_users")
             && l.contains("parameter types[3] removed")),
         "{out}"
     );
     let third = co.run(&[]);
     assert_eq!(
         ids(&third, "executed"),
-        sorted(&["quickstart/simulated_users", "quickstart/report"])
+        sorted(&["tiny/simulated_users", "tiny/report"])
     );
 
     // A sampling parameter: the three sampling stages and the report.
@@ -128,10 +128,10 @@ fn rerun_is_free_and_one_edit_reruns_exactly_its_dependants() {
     assert_eq!(
         ids(&fourth, "executed"),
         sorted(&[
-            "quickstart/sample_candidates/positive",
-            "quickstart/sample_candidates/negative",
-            "quickstart/sample_candidates/neutral",
-            "quickstart/report",
+            "tiny/sample_candidates/positive",
+            "tiny/sample_candidates/negative",
+            "tiny/sample_candidates/neutral",
+            "tiny/report",
         ])
     );
     let (code, out) = co.verify();
@@ -158,7 +158,7 @@ fn rerun_is_free_and_one_edit_reruns_exactly_its_dependants() {
 }
 
 #[test]
-fn kill_9_then_rerun_and_corruption_on_quickstart() {
+fn kill_9_then_rerun_and_corruption_on_the_smoke_experiment() {
     let co = Checkout::new();
     let file = co.file();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mascot"))
@@ -195,9 +195,9 @@ fn kill_9_then_rerun_and_corruption_on_quickstart() {
     std::fs::write(users.join("users.json"), bytes).unwrap();
     let (code, out) = co.verify();
     assert_eq!(code, 1);
-    assert!(out.contains("(quickstart/simulated_users)"), "{out}");
+    assert!(out.contains("(tiny/simulated_users)"), "{out}");
     let v = co.run(&[]);
-    assert_eq!(ids(&v, "executed"), vec!["quickstart/simulated_users"]);
+    assert_eq!(ids(&v, "executed"), vec!["tiny/simulated_users"]);
     let (code, out) = co.verify();
     assert_eq!(code, 0, "{out}");
 }
