@@ -7,13 +7,18 @@ pub mod context;
 pub mod output;
 pub mod registry;
 pub mod sampler;
+pub mod train_progress;
 
+pub mod build_preferences;
+pub mod judge_candidates;
 pub mod load_dataset;
 pub mod report;
 pub mod sample_candidates;
 pub mod simulated_users;
 #[cfg(test)]
 pub mod toy;
+pub mod train_reward_model;
+pub mod train_sft;
 
 pub use context::{InputArtifact, NoProgress, StageContext, StageProgress};
 pub use output::StageOutput;

@@ -5,7 +5,10 @@
 use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
-use crate::stages::{load_dataset, report, sample_candidates, simulated_users};
+use crate::stages::{
+    build_preferences, judge_candidates, load_dataset, report, sample_candidates, simulated_users,
+    train_reward_model, train_sft,
+};
 
 /// A stage kind's implementation.
 pub struct Implementation {
@@ -30,6 +33,10 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::LoadDataset, load_dataset::VERSION, load_dataset::run),
     imp(StageKind::SimulatedUsers, simulated_users::VERSION, simulated_users::run),
     imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
+    imp(StageKind::TrainSft, train_sft::VERSION, train_sft::run),
+    imp(StageKind::JudgeCandidates, judge_candidates::VERSION, judge_candidates::run),
+    imp(StageKind::BuildPreferences, build_preferences::VERSION, build_preferences::run),
+    imp(StageKind::TrainRewardModel, train_reward_model::VERSION, train_reward_model::run),
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::Report, report::VERSION, report::run),
