@@ -111,7 +111,7 @@ pub fn micro_batches(batch: usize) -> (usize, usize) {
     let batch = batch.max(1);
     let micro = (1..=MAX_MICRO_BATCH.min(batch))
         .rev()
-        .find(|m| batch % m == 0)
+        .find(|m| batch.is_multiple_of(*m))
         .unwrap_or(1);
     (micro, batch / micro)
 }
