@@ -127,6 +127,7 @@ pub fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
             .into_iter()
             .map(|s| s.0)
             .collect(),
+        rslora: l.req("rslora")?,
     })
 }
 
