@@ -245,5 +245,5 @@ fn failing_stage_exit_code_and_json() {
         sorted(&["main/load/positive", "main/users"])
     );
     assert!(err.contains("stage `main/sft` failed"), "{err}");
-    assert!(err.contains("not executable yet"), "{err}");
+    assert!(err.contains("invalid train_sft parameters"), "{err}");
 }

@@ -75,9 +75,23 @@ pub fn chat_backend_from_spec(
             model,
             temperature,
             api_key_env,
+            timeout,
+            concurrency,
+            rpm,
+            max_retries,
         } => {
             let mut config = OpenAiConfig::new(base_url, model, *temperature);
             config.api_key_env = Some(api_key_env.clone()).filter(|v| !v.trim().is_empty());
+            if !(timeout.is_finite() && *timeout > 0.0 && *timeout < 1e9) {
+                return Err(JudgeError::Config {
+                    reason: format!("timeout {timeout} is not a positive number of seconds"),
+                    help: "give a per-request timeout in seconds, e.g. `timeout: 60`".into(),
+                });
+            }
+            config.timeout = std::time::Duration::from_secs_f64(*timeout);
+            config.concurrency = *concurrency;
+            config.rpm = rpm.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+            config.retry.max_retries = u32::try_from(*max_retries).unwrap_or(u32::MAX);
             Ok(Box::new(OpenAiBackend::new(config)?))
         }
         JudgeSpec::Local { model, temperature } => {

@@ -236,6 +236,10 @@ pub const CODES: &[ErrorCode] = &[
         "a sampling stage has no personas",
     ),
     c(
+        "mascot::stage::sft_data",
+        "train_sft found no demonstration to learn from (no teacher, no dataset replies)",
+    ),
+    c(
         "mascot::stage::unknown_mbti",
         "simulated_users was given a code that is not an MBTI type",
     ),

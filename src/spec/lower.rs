@@ -116,7 +116,8 @@ fn tiny(a: &Fields) -> Result<TinyConfig, LowerError> {
     })
 }
 
-fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
+/// A checked `lora: { ... }` object -> the adapter settings.
+pub fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
     Ok(LoraSpec {
         r: l.req("r")?,
         alpha: l.req("alpha")?,
@@ -185,6 +186,10 @@ pub fn judge(f: &Fields, decls: &Decls) -> Result<JudgeSpec, LowerError> {
             model: a.req("model").map_err(within)?,
             temperature: a.req("temperature").map_err(within)?,
             api_key_env: a.req("api_key_env").map_err(within)?,
+            timeout: a.req("timeout").map_err(within)?,
+            concurrency: a.req("concurrency").map_err(within)?,
+            rpm: a.opt("rpm").map_err(within)?,
+            max_retries: a.req("max_retries").map_err(within)?,
         },
         "local" => JudgeSpec::Local {
             model: decls

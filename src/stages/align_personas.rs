@@ -187,7 +187,7 @@ fn reward_terms(
             RewardSignal::Rm { base } => {
                 let rm = ctx.input(StageKind::TrainRewardModel)?;
                 let model =
-                    load_reward_model(&rm.dir.join(train_reward_model::MODEL), &base.device)?;
+                    load_reward_model(&rm.dir.join(train_reward_model::MODEL_DIR), &base.device)?;
                 Box::new(RewardModelReward::new("rm", model))
             }
             RewardSignal::Format {

@@ -9,11 +9,14 @@ pub mod grpo_run;
 pub mod output;
 pub mod registry;
 pub mod sampler;
+pub mod train_progress;
 
 pub mod align_personas;
 pub mod evaluate;
 pub mod evaluate_items;
 pub mod generate_conversations;
+pub mod build_preferences;
+pub mod judge_candidates;
 pub mod load_dataset;
 pub mod optimize_director;
 pub mod report;
@@ -21,6 +24,8 @@ pub mod sample_candidates;
 pub mod simulated_users;
 #[cfg(test)]
 pub mod toy;
+pub mod train_reward_model;
+pub mod train_sft;
 
 pub use context::{InputArtifact, NoProgress, StageContext, StageProgress};
 pub use output::StageOutput;

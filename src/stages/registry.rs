@@ -6,8 +6,9 @@ use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::{
-    align_personas, evaluate, generate_conversations, load_dataset, optimize_director, report,
-    sample_candidates, simulated_users,
+    align_personas, build_preferences, evaluate, generate_conversations, judge_candidates,
+    load_dataset, optimize_director, report, sample_candidates, simulated_users,
+    train_reward_model, train_sft,
 };
 
 /// A stage kind's implementation.
@@ -33,6 +34,10 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::LoadDataset, load_dataset::VERSION, load_dataset::run),
     imp(StageKind::SimulatedUsers, simulated_users::VERSION, simulated_users::run),
     imp(StageKind::SampleCandidates, sample_candidates::VERSION, sample_candidates::run),
+    imp(StageKind::TrainSft, train_sft::VERSION, train_sft::run),
+    imp(StageKind::JudgeCandidates, judge_candidates::VERSION, judge_candidates::run),
+    imp(StageKind::BuildPreferences, build_preferences::VERSION, build_preferences::run),
+    imp(StageKind::TrainRewardModel, train_reward_model::VERSION, train_reward_model::run),
     imp(StageKind::GenerateConversations, generate_conversations::VERSION, generate_conversations::run),
     imp(StageKind::Evaluate, evaluate::VERSION, evaluate::run),
     #[cfg(test)]

@@ -1,5 +1,7 @@
 //! `sample_candidates` (equation 1): for every (context, persona) pair, K responses
-//! `y_k ~ pi(. | x, rho_i)` from the stage's model, in batches, seeded. Writes
+//! `y_k ~ pi(. | x, rho_i)` from the stage's model, in batches, seeded. When the pipeline has
+//! `train_sft` (and the stage samples with the speaker), the planner makes its artifact an
+//! input and the policy is pi_SFT: the speaker with the SFT adapter attached. Writes
 //! `candidates.jsonl` (one line per response) and `personas.json` (the system prompts used).
 
 use crate::spec::StageKind;
@@ -21,7 +23,17 @@ pub const BATCH: usize = 8;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: SampleCandidatesParams = ctx.params()?;
-    let sampler = ModelSampler::load(&params.model, ctx.base_dir)?;
+    let sft = ctx.inputs.iter().find(|i| i.kind == StageKind::TrainSft);
+    let sampler = match sft {
+        Some(sft) => {
+            ctx.progress.log(&format!(
+                "sampling with the SFT adapter of `{}` (pi_SFT)",
+                sft.id
+            ));
+            ModelSampler::load_with_adapter(&params.model, ctx.base_dir, &sft.dir)?
+        }
+        None => ModelSampler::load(&params.model, ctx.base_dir)?,
+    };
     sample_with(ctx, &params, &sampler)
 }
 

@@ -46,6 +46,20 @@ impl ModelSampler {
             model: LoadedModel::load(spec, base_dir)?,
         })
     }
+
+    /// Loads `spec` without its declared LoRA and attaches the PEFT adapter saved in
+    /// `adapter` (a `train_sft` artifact: the SFT policy).
+    pub fn load_with_adapter(
+        spec: &ModelSpec,
+        base_dir: &Path,
+        adapter: &Path,
+    ) -> miette::Result<ModelSampler> {
+        let mut base = spec.clone();
+        base.lora = None;
+        Ok(ModelSampler {
+            model: LoadedModel::load(&base, base_dir)?.with_adapter(adapter)?,
+        })
+    }
 }
 
 impl ResponseSampler for ModelSampler {

@@ -84,6 +84,16 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, JsonlError
     Ok(out)
 }
 
+/// Reads a JSON file; a value of the wrong shape is an error naming the file and the line.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, JsonlError> {
+    let bytes = std::fs::read(path).map_err(io("read", path))?;
+    serde_json::from_slice(&bytes).map_err(|e| JsonlError::Record {
+        path: path.to_path_buf(),
+        line: e.line(),
+        message: e.to_string(),
+    })
+}
+
 /// Writes a pretty-printed JSON file.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), JsonlError> {
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| JsonlError::Encode {

@@ -6,5 +6,5 @@ pub mod jsonl;
 pub mod path;
 
 pub use atomic::{IoError, sync_dir, write_atomic};
-pub use jsonl::{JsonlError, read_jsonl, write_json, write_jsonl};
+pub use jsonl::{JsonlError, read_json, read_jsonl, write_json, write_jsonl};
 pub use path::{normalize, slash};

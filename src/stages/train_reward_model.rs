@@ -1,0 +1,131 @@
+//! `train_reward_model` (equation 3): the `train` library's Bradley-Terry trainer on the
+//! pairs of every `build_preferences` input (their held-out files measure the model, or are
+//! trained on with `holdout: false`). Checkpoints go to the stage's work directory, so a
+//! killed run resumes; the artifact directory is the exported Hugging Face folder.
+
+use crate::model::LoadedModel;
+use crate::spec::StageKind;
+use crate::spec::stages::build_preferences::{HELDOUT, TRAIN};
+use crate::spec::stages::train_reward_model::TrainRewardModelParams;
+use crate::stages::context::StageContext;
+use crate::stages::output::StageOutput;
+use crate::stages::train_progress::{StageTrainProgress, checkpoint_every};
+use crate::train::reward::{PreferencePair, RewardConfig, RewardRun, train_reward_model};
+use crate::train::{LoopConfig, OptimizerConfig};
+use crate::util::read_jsonl;
+
+/// Bump when what this stage writes changes (reruns `train_reward_model` stages only).
+pub const VERSION: u32 = 1;
+
+/// Most pairs in one forward pass; a larger `batch` is accumulated over several passes.
+pub const MAX_MICRO_BATCH: usize = 8;
+
+/// Optimizer steps between checkpoints.
+pub const CHECKPOINT_EVERY: usize = 25;
+
+pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
+    let params: TrainRewardModelParams = ctx.params()?;
+    let (mut train, mut heldout) = (Vec::new(), Vec::new());
+    let inputs: Vec<_> = ctx
+        .inputs
+        .iter()
+        .filter(|i| i.kind == StageKind::BuildPreferences)
+        .collect();
+    if inputs.is_empty() {
+        ctx.input(StageKind::BuildPreferences)?;
+    }
+    for input in inputs {
+        train.extend(read_jsonl::<PreferencePair>(&input.dir.join(TRAIN))?);
+        let held: Vec<PreferencePair> = read_jsonl(&input.dir.join(HELDOUT))?;
+        if params.holdout {
+            heldout.extend(held);
+        } else {
+            train.extend(held);
+        }
+    }
+    let (micro, accum) = micro_batches(params.batch);
+    let config = RewardConfig {
+        train: LoopConfig {
+            epochs: params.epochs,
+            batch: micro,
+            grad_accum: accum,
+            seed: params.seed,
+            checkpoint_every: checkpoint_every(CHECKPOINT_EVERY),
+            ..LoopConfig::default()
+        },
+        optimizer: OptimizerConfig {
+            lr: params.lr,
+            ..OptimizerConfig::default()
+        },
+        max_length: params.max_length,
+        lora: params.lora.clone(),
+        ..RewardConfig::default()
+    };
+    let mut base_spec = params.base.clone();
+    base_spec.lora = None;
+    let base = LoadedModel::load_trainable(&base_spec, ctx.base_dir)?;
+    let mut progress = StageTrainProgress::new(ctx.progress, &["loss", "accuracy"]);
+    let summary = train_reward_model(
+        base,
+        &train,
+        &heldout,
+        &config,
+        RewardRun {
+            out_dir: ctx.out_dir,
+            checkpoint_dir: Some(ctx.work_dir),
+            progress: &mut progress,
+        },
+    )?;
+    if let Some(h) = &summary.heldout {
+        ctx.progress.log(&format!(
+            "held-out pairs: accuracy {:.3}, margin {:.4} ({} pairs)",
+            h.accuracy, h.margin, h.pairs
+        ));
+    }
+    Ok(StageOutput {
+        summary: serde_json::json!({
+            "train_pairs": summary.train_pairs,
+            "train_pairs_used": summary.train_pairs_used,
+            "train_pairs_too_long": summary.train_pairs_too_long,
+            "heldout_pairs": summary.heldout_pairs,
+            "heldout_pairs_too_long": summary.heldout_pairs_too_long,
+            "steps": summary.steps,
+            "resumed_from_step": summary.resumed_from_step,
+            "mode": summary.mode,
+            "trainable_parameters": summary.trainable_parameters,
+            "micro_batch": micro,
+            "grad_accum": accum,
+            "train_accuracy": summary.train.accuracy,
+            "train_margin": summary.train.margin,
+            "train_loss": summary.train.loss,
+            "heldout_accuracy": summary.heldout.as_ref().map(|h| h.accuracy),
+            "heldout_margin": summary.heldout.as_ref().map(|h| h.margin),
+            "heldout_loss": summary.heldout.as_ref().map(|h| h.loss),
+        }),
+    })
+}
+
+/// `batch` pairs per step as (pairs per forward pass, passes): the largest divisor of
+/// `batch` not above [`MAX_MICRO_BATCH`], so a step's loss is exactly its whole batch's.
+pub fn micro_batches(batch: usize) -> (usize, usize) {
+    let batch = batch.max(1);
+    let micro = (1..=MAX_MICRO_BATCH.min(batch))
+        .rev()
+        .find(|m| batch.is_multiple_of(*m))
+        .unwrap_or(1);
+    (micro, batch / micro)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::micro_batches;
+
+    #[test]
+    fn batches_split_into_exact_micro_batches() {
+        assert_eq!(micro_batches(32), (8, 4));
+        assert_eq!(micro_batches(4), (4, 1));
+        assert_eq!(micro_batches(12), (6, 2));
+        assert_eq!(micro_batches(13), (1, 13));
+        assert_eq!(micro_batches(0), (1, 1));
+    }
+}
