@@ -83,7 +83,7 @@ fn build(
     reasons: &[String],
 ) -> Result<Outcome, String> {
     let ex = |e: ExecError| render(&miette::Report::new(e));
-    let _lock = store.lock(&fp.key).map_err(ex)?;
+    let lock = store.lock(&fp.key).map_err(ex)?;
     if let ArtifactState::Valid(_) = store.check(&fp.key, false) {
         store.write_last_fingerprint(fp).map_err(ex)?;
         return Ok(Outcome::Cached);
@@ -148,6 +148,15 @@ fn build(
         .and_then(|v| v.parse::<u64>().ok())
     {
         std::thread::sleep(Duration::from_millis(ms));
+    }
+    // A holder whose heartbeat stalled past the stale timeout (a suspended job, an NFS
+    // outage) may have been replaced: it must not commit over the new holder's work.
+    if !lock.holds() {
+        let _ = std::fs::remove_dir_all(&pending.dir);
+        return Err(ex(ExecError::LockLost {
+            key: fp.key.clone(),
+            why: format!("{} now names another holder", lock.path().display()),
+        }));
     }
     store
         .commit(pending, fp, started, output.summary)
