@@ -152,9 +152,8 @@ mod tests {
         assert_eq!(c.temperature, 0.5);
         let c = config_from_generate_params(&generate("sft", "fixed")).unwrap();
         assert_eq!(c.effective_order(), Some(SpeakerOrder::RoundRobin));
-        let err = config_from_generate_params(&generate("chatgpt", "fixed")).unwrap_err();
-        assert!(err.to_string().contains("unknown system `chatgpt`"));
-        assert!(config_from_generate_params(&generate("mascot", "alphabetical")).is_err());
+        // An unknown system or order cannot reach this function: the planner's parameters
+        // are closed enums (`System`, `SpeakingOrder`), checked when they are read.
     }
 
     #[test]
