@@ -119,6 +119,7 @@ impl<'a> LiveChat<'a> {
                         background: self.background.clone(),
                         user_message: text.to_string(),
                         cut: None,
+                        emotion: None,
                     },
                 })
             }

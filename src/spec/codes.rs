@@ -148,6 +148,8 @@ pub const CODES: &[ErrorCode] = &[
     c(
         "mascot::chat::adapter",
         "a training artifact the chat group needs holds no LoRA adapter",
+    ),
+    c(
         "mascot::run::slurm_flags",
         "SLURM flags (`--partition`, `--slurm-arg`, ...) given without `--executor slurm`",
     ),

@@ -94,8 +94,6 @@ pub const FIELDS: &[FieldSpec] = &[
     f("limit", int(1), Optional),
 ];
 
-/// The conversations, one `crate::dialogue::ConversationRow` a line.
-pub const CONVERSATIONS: &str = "conversations.jsonl";
 
 /// One system on one subset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
