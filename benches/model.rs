@@ -1,8 +1,10 @@
-//! Model runtime benchmarks on SmolLM2-135M-Instruct (the Q4_1 GGUF, dequantised to f32):
-//! greedy decode at batch 1 and batch 8 (prefill alone, and prefill + 32 new tokens, so
-//! decode tokens/s = batch * 31 / (t_gen32 - t_prefill)), and one LoRA (r = 8 on q/k/v/o)
-//! forward + backward + Adam step at batch 4 x 128 tokens. The PyTorch eager baseline for the
-//! same work is scripts/bench_torch.py; figures are in benches/README.md.
+//! Model runtime benchmarks on SmolLM2-135M-Instruct (the Q4_1 GGUF): greedy decode at
+//! batch 1 and batch 8 (prefill alone, and prefill + 32 new tokens, so decode tokens/s =
+//! batch * 31 / (t_gen32 - t_prefill)), and one LoRA step as the paper trains (r 16, alpha 32,
+//! dropout 0.1 on q/k/v/o; forward, backward, Adam) at batch 4 x 128 tokens. Each case prints
+//! its peak resident memory, counted from the case's start with the model loaded (the
+//! kernel's peak counter reset through /proc/self/clear_refs). The PyTorch eager baseline for
+//! the same work is scripts/bench_torch.py; figures are in benches/README.md.
 //!
 //! Needs the model: scripts/fetch_smollm2.sh. Run: `RAYON_NUM_THREADS=2 cargo bench --bench model`.
 
@@ -33,7 +35,40 @@ fn model_path() -> Option<PathBuf> {
     }
 }
 
+/// Restarts the kernel's peak-resident-memory counter (Linux; a no-op elsewhere).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Whether the command line's filter (if any) selects benchmarks of `group`, so that an
+/// unselected group neither loads the model nor prints a memory figure.
+fn selected(group: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && a.parse::<f64>().is_err())
+        .collect();
+    filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| f.starts_with(group) || group.starts_with(f.as_str()))
+}
+
 fn decode(c: &mut Criterion) {
+    if !selected("smollm2_decode") {
+        return;
+    }
     let Some(path) = model_path() else { return };
     let mut model = load_gguf(&path, Device::flex()).unwrap();
     // Always generate the full count: no stop token.
@@ -47,6 +82,7 @@ fn decode(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(15));
     for batch in [1usize, 8] {
+        reset_peak_rss();
         let prompts = vec![prompt.clone(); batch];
         for (label, tokens) in [("prefill", 1usize), ("gen32", NEW_TOKENS)] {
             let cfg = SamplingConfig::greedy(tokens);
@@ -59,25 +95,30 @@ fn decode(c: &mut Criterion) {
                 })
             });
         }
+        eprintln!("peak RSS decode batch {batch}: {:.0} MiB", peak_rss_mib());
     }
     group.finish();
 }
 
 fn lora_step(c: &mut Criterion) {
+    if !selected("smollm2_lora") {
+        return;
+    }
     let Some(path) = model_path() else { return };
     let device = Device::flex().autodiff();
+    device.seed(0);
     let spec = LoraSpec {
-        r: 8,
-        alpha: 16.0,
-        dropout: 0.0,
+        r: 16,
+        alpha: 32.0,
+        dropout: 0.1,
         targets: ["q_proj", "k_proj", "v_proj", "o_proj"]
             .map(String::from)
             .to_vec(),
+        rslora: false,
     };
-    let model = load_gguf(&path, device)
-        .unwrap()
-        .with_new_lora(&spec, 0)
-        .unwrap();
+    let base = load_gguf(&path, device).unwrap();
+    reset_peak_rss();
+    let model = base.with_new_lora(&spec, 0).unwrap();
     // 4 sequences x 128 tokens: a 1-token prompt and a 127-token completion each.
     let mut state = 12345u64;
     let mut next_id = || {
@@ -108,6 +149,7 @@ fn lora_step(c: &mut Criterion) {
         })
     });
     group.finish();
+    eprintln!("peak RSS LoRA step 4x128: {:.0} MiB", peak_rss_mib());
 }
 
 criterion_group!(benches, decode, lora_step);

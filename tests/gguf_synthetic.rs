@@ -386,3 +386,59 @@ fn flipped_header_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn block_matrices_hold_the_dequantised_rows_in_hugging_face_order() {
+    // Q8_0, Q4_0 and Q4_1 MLP weights: every row of the stored blocks equals the f32 row.
+    let (_dir, path) = tiny_llama().write();
+    let file = GgufFile::open(&path).unwrap();
+    let rows_match = |file: &GgufFile, name: &str| {
+        let (shape, data) = file.tensor_f32(name).unwrap();
+        let matrix = file.tensor_blocks(name).unwrap().expect("a block matrix");
+        assert_eq!([matrix.rows(), matrix.cols()], [shape[0], shape[1]]);
+        let mut row = vec![0.0; shape[1]];
+        for r in 0..shape[0] {
+            matrix.row_into(r, &mut row);
+            assert_eq!(
+                row,
+                data[r * shape[1]..(r + 1) * shape[1]],
+                "{name} row {r}"
+            );
+        }
+    };
+    for name in ["gate_proj", "up_proj", "down_proj"] {
+        rows_match(&file, &format!("model.layers.0.mlp.{name}.weight"));
+    }
+    assert!(
+        file.tensor_blocks("model.layers.0.self_attn.v_proj.weight")
+            .unwrap()
+            .is_none(),
+        "f32 tensors have no block matrix"
+    );
+    // A Q8_0 q projection of one head of 4 rows: its rows come back un-permuted (0, 2, 1, 3).
+    let mut b = tiny_llama();
+    b.metadata
+        .retain(|(k, _)| !k.starts_with("llama.attention.head_count"));
+    let mut b = b
+        .kv("llama.attention.head_count", GgufValue::U32(1))
+        .kv("llama.attention.head_count_kv", GgufValue::U32(1));
+    for t in b.tensors.iter_mut() {
+        if t.0 == "blk.0.attn_q.weight" {
+            t.1 = vec![32, 4];
+            t.2 = 8;
+            t.3 = (0..4)
+                .flat_map(|r| q8_0_block((r + 1) as f32, std::array::from_fn(|i| i as i8)))
+                .collect();
+        }
+    }
+    let (_dir2, path2) = b.write();
+    let file = GgufFile::open(&path2).unwrap();
+    rows_match(&file, "model.layers.0.self_attn.q_proj.weight");
+    let matrix = file
+        .tensor_blocks("model.layers.0.self_attn.q_proj.weight")
+        .unwrap()
+        .unwrap();
+    let mut row = vec![0.0; 32];
+    matrix.row_into(1, &mut row);
+    assert_eq!(row[1], 3.0, "row 1 is GGUF row 2 (scale 3)");
+}

@@ -30,6 +30,7 @@ fn lora_spec() -> LoraSpec {
         alpha: 8.0,
         dropout: 0.0,
         targets: vec!["q_proj".into(), "v_proj".into(), "down_proj".into()],
+        rslora: false,
     }
 }
 
@@ -64,12 +65,12 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
     assert_eq!(before_logprobs, attached);
 
     let layer = &model.decoder.layers[0];
-    let q_base = weights(layer.self_attn.q_proj.weight.base());
+    let q_base = weights(layer.self_attn.q_proj.weight.val());
     let k_base = weights(layer.self_attn.k_proj.weight.val());
     let embed = weights(model.decoder.embed_tokens.weight.val());
-    let b_before = weights(layer.self_attn.q_proj.weight.adapter().unwrap().b.val());
-    assert!(layer.self_attn.k_proj.weight.adapter().is_none());
-    assert!(model.decoder.embed_tokens.weight.adapter().is_none());
+    let b_before = weights(layer.self_attn.q_proj.lora.as_ref().unwrap().b.val());
+    assert!(layer.self_attn.k_proj.lora.is_none());
+    assert!(!model.decoder.embed_tokens.weight.is_require_grad());
 
     let mut optim = AdamConfig::new().init();
     for _ in 0..3 {
@@ -80,7 +81,7 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
     }
     let layer = &model.decoder.layers[0];
     assert_eq!(
-        weights(layer.self_attn.q_proj.weight.base()),
+        weights(layer.self_attn.q_proj.weight.val()),
         q_base,
         "frozen base changed"
     );
@@ -95,7 +96,7 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
         "embeddings changed"
     );
     assert_ne!(
-        weights(layer.self_attn.q_proj.weight.adapter().unwrap().b.val()),
+        weights(layer.self_attn.q_proj.lora.as_ref().unwrap().b.val()),
         b_before,
         "adapter did not train"
     );
@@ -145,14 +146,7 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
     }
     // Merging folds the adapters into the weights with the same outputs.
     let merged = reloaded.merge_adapter();
-    assert!(
-        merged.decoder.layers[0]
-            .self_attn
-            .q_proj
-            .weight
-            .adapter()
-            .is_none()
-    );
+    assert!(merged.decoder.layers[0].self_attn.q_proj.lora.is_none());
     let merged_lp = merged
         .completion_logprobs(&pairs(&merged))
         .unwrap()
@@ -266,9 +260,9 @@ fn spec_with_lora_loads_trainable_adapters() {
     assert!(model.device.is_autodiff());
     assert_eq!(model.lora.as_ref(), Some(&lora_spec()));
     let layer = &model.decoder.layers[1];
-    assert!(layer.self_attn.q_proj.weight.adapter().is_some());
-    assert!(layer.mlp.down_proj.weight.adapter().is_some());
-    assert!(layer.mlp.up_proj.weight.adapter().is_none());
+    assert!(layer.self_attn.q_proj.lora.is_some());
+    assert!(layer.mlp.down_proj.lora.is_some());
+    assert!(layer.mlp.up_proj.lora.is_none());
     let inference = LoadedModel::load(&spec, Path::new(".")).unwrap();
     assert!(!inference.device.is_autodiff());
 }

@@ -3,11 +3,12 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig, RmsNorm, RmsNormConfig};
+use burn::nn::{LinearConfig, RmsNorm, RmsNormConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use super::kv_cache::LayerCache;
+use super::lora::LoraLinear;
 use super::rope::RopeTables;
 
 /// Shape of one attention block.
@@ -38,10 +39,10 @@ pub struct AttentionConfig {
 /// Self-attention of one decoder layer. Field names follow Hugging Face's.
 #[derive(Module, Debug)]
 pub struct Attention {
-    pub q_proj: Linear,
-    pub k_proj: Linear,
-    pub v_proj: Linear,
-    pub o_proj: Linear,
+    pub q_proj: LoraLinear,
+    pub k_proj: LoraLinear,
+    pub v_proj: LoraLinear,
+    pub o_proj: LoraLinear,
     pub q_norm: Option<RmsNorm>,
     pub k_norm: Option<RmsNorm>,
     #[module(skip)]
@@ -57,7 +58,8 @@ impl AttentionConfig {
     pub fn init(&self, device: &Device) -> Attention {
         let q_out = self.num_heads * self.head_dim;
         let kv_out = self.num_kv_heads * self.head_dim;
-        let linear = |i, o, bias| LinearConfig::new(i, o).with_bias(bias).init(device);
+        let linear =
+            |i, o, bias| LoraLinear::from(LinearConfig::new(i, o).with_bias(bias).init(device));
         let norm = || {
             self.qk_norm.then(|| {
                 RmsNormConfig::new(self.head_dim)

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::attention::AttentionConfig;
 use super::config::DecoderConfig;
+use super::decode::HostModel;
 use super::kv_cache::KvCache;
 use super::layer::{DecoderLayer, DecoderLayerConfig};
 use super::mlp::MlpConfig;
@@ -29,6 +30,10 @@ pub struct Decoder {
     pub rope_theta: f64,
     #[module(skip)]
     pub head_dim: usize,
+    /// The weights as the CPU decode path reads them (built when loading on the CPU; `None`
+    /// reads them back from the tensors when needed).
+    #[module(skip)]
+    pub host: Option<HostModel>,
 }
 
 /// What one forward pass reads besides the token ids.
@@ -72,6 +77,7 @@ impl DecoderConfig {
             }),
             rope_theta: self.rope_theta,
             head_dim: self.head_dim(),
+            host: None,
         }
     }
 }
@@ -111,9 +117,48 @@ impl Decoder {
         }
     }
 
+    /// The output projection as `[hidden, vocab]` (the transposed embeddings when tied and
+    /// no copy exists).
+    pub fn head_weight(&self) -> Tensor<2> {
+        match &self.lm_head {
+            Some(head) => head.weight.val(),
+            None => self.embed_tokens.weight.val().transpose(),
+        }
+    }
+
     /// Logits of every position of `ids`.
     pub fn forward(&self, ids: Tensor<2, Int>, input: &ForwardInput<'_>) -> Tensor<3> {
         self.logits(self.forward_hidden(ids, input, None))
+    }
+
+    /// Whether any base weight (anything but LoRA factors) takes gradients, so that an
+    /// optimizer step may change it.
+    pub fn base_is_trainable(&self) -> bool {
+        let tracked = |p: &burn::module::Param<Tensor<2>>| p.val().is_require_grad();
+        let norm = |n: &RmsNorm| n.gamma.val().is_require_grad();
+        tracked(&self.embed_tokens.weight)
+            || norm(&self.norm)
+            || self.lm_head.as_ref().is_some_and(|h| tracked(&h.weight))
+            || self.layers.iter().any(|l| {
+                let a = &l.self_attn;
+                let m = &l.mlp;
+                [
+                    &a.q_proj,
+                    &a.k_proj,
+                    &a.v_proj,
+                    &a.o_proj,
+                    &m.gate_proj,
+                    &m.up_proj,
+                    &m.down_proj,
+                ]
+                .iter()
+                .any(|p| {
+                    tracked(&p.weight) || p.bias.as_ref().is_some_and(|b| b.val().is_require_grad())
+                }) || norm(&l.input_layernorm)
+                    || norm(&l.post_attention_layernorm)
+                    || a.q_norm.as_ref().is_some_and(norm)
+                    || a.k_norm.as_ref().is_some_and(norm)
+            })
     }
 
     /// Number of decoder layers.

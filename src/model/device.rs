@@ -7,6 +7,12 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::ModelError;
 
+/// Whether `device` (with or without autodiff) is the CPU backend, where the host kernels of
+/// `mascot-kernels` serve decoding and dropout masks.
+pub fn is_cpu(device: &Device) -> bool {
+    device.clone().without_autodiff() == Device::flex()
+}
+
 /// Parses `cpu`, `cuda`, `cuda:N`, `wgpu` or `wgpu:N` into a burn device.
 pub fn parse_device(spec: &str) -> Result<Device, ModelError> {
     let (kind, index) = match spec.split_once(':') {

@@ -1,14 +1,23 @@
 //! Batched generation: several prompts decoded at once with left padding, a per-sequence
-//! position and padding mask, and a KV cache. Each sequence draws from its own generator
+//! position and padding mask, and a KV cache. The prompts run through the tensor decoder;
+//! the token-by-token steps run on the CPU decode kernels on the CPU
+//! ([`super::decode`]), through the tensor decoder elsewhere. Each sequence draws from its own generator
 //! seeded from the config's seed and its index, so a result does not depend on what else is
 //! in the batch.
 
+use std::sync::Arc;
+
+use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
+use super::decode::{
+    DecodeSession, HostWeights, LayerAdapters, concat_adapters, host_values, read_adapters,
+};
 use super::decoder::{Decoder, ForwardInput, left_padded_layout};
+use super::device::is_cpu;
 use super::error::ModelError;
 use super::kv_cache::KvCache;
 use super::sampling::{SamplingConfig, sample_token};
@@ -36,6 +45,16 @@ pub struct GenerationLimits {
 /// Token id used for left padding (masked out, so any valid id works).
 const PAD_ID: u32 = 0;
 
+/// Which implementation runs the token-by-token decode steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecodePath {
+    /// The CPU decode kernels on the CPU ([`super::decode`]), the tensor decoder elsewhere.
+    #[default]
+    Auto,
+    /// The tensor decoder with its key/value cache, on any device.
+    Tensor,
+}
+
 /// Generates one completion per prompt.
 pub fn generate(
     decoder: &Decoder,
@@ -44,6 +63,27 @@ pub fn generate(
     cfg: &SamplingConfig,
     limits: GenerationLimits,
     device: &Device,
+) -> Result<Vec<Generation>, ModelError> {
+    generate_with(
+        decoder,
+        tokenizer,
+        prompts,
+        cfg,
+        limits,
+        device,
+        DecodePath::Auto,
+    )
+}
+
+/// [`generate`] with the decode steps on `path`.
+pub fn generate_with(
+    decoder: &Decoder,
+    tokenizer: &ModelTokenizer,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    limits: GenerationLimits,
+    device: &Device,
+    path: DecodePath,
 ) -> Result<Vec<Generation>, ModelError> {
     let vocab = limits.vocab;
     if prompts.is_empty() {
@@ -66,6 +106,18 @@ pub fn generate(
             )));
         }
     }
+    // Generation never trains: run the inference copy (no graph, no dropout).
+    let host = match path {
+        DecodePath::Auto if is_cpu(device) => Some(host_model(decoder)?),
+        _ => None,
+    };
+    let inference;
+    let (decoder, device) = if device.is_autodiff() {
+        inference = decoder.valid();
+        (&inference, device.clone().without_autodiff())
+    } else {
+        (decoder, device.clone())
+    };
     let batch = prompts.len();
     let lengths: Vec<usize> = prompts.iter().map(Vec::len).collect();
     let width = lengths.iter().copied().max().unwrap_or(0);
@@ -74,14 +126,15 @@ pub fn generate(
         ids.extend(std::iter::repeat_n(PAD_ID as i32, width - prompt.len()));
         ids.extend(prompt.iter().map(|&id| id as i32));
     }
-    let (positions, mut key_valid) = left_padded_layout(&lengths, width);
-    let mut cache = KvCache::new(decoder.num_layers());
-    let mut logits = last_logits(
+    let (positions, key_valid) = left_padded_layout(&lengths, width);
+    let capacity = width + cfg.max_tokens;
+    let (mut stepper, mut logits) = Stepper::prefill(
         decoder,
-        int_tensor(ids, [batch, width], device),
+        host.as_ref(),
+        int_tensor(ids, [batch, width], &device),
         &positions,
-        &key_valid,
-        &mut cache,
+        key_valid,
+        capacity,
     )?;
     let mut rngs: Vec<StdRng> = (0..batch)
         .map(|i| StdRng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
@@ -118,18 +171,8 @@ pub fn generate(
         if done.iter().all(|d| *d) || step + 1 == cfg.max_tokens {
             break;
         }
-        let positions: Vec<Vec<usize>> = lengths.iter().map(|&len| vec![len + step]).collect();
-        for row in &mut key_valid {
-            row.push(true);
-        }
-        let ids = next.iter().map(|&id| id as i32).collect();
-        logits = last_logits(
-            decoder,
-            int_tensor(ids, [batch, 1], device),
-            &positions,
-            &key_valid,
-            &mut cache,
-        )?;
+        let positions: Vec<usize> = lengths.iter().map(|&len| len + step).collect();
+        logits = stepper.step(&next, &positions)?;
     }
     prompts
         .iter()
@@ -149,31 +192,177 @@ pub fn generate(
         .collect()
 }
 
+/// Teacher-forced decoding: runs `prompts` (left-padded) through the prefill, then feeds
+/// `continuations[b][t]` step by step on `path`; returns the logits `[batch * vocab]` after
+/// the prefill and after each step (for checking one path against another).
+pub fn stepwise_logits(
+    decoder: &Decoder,
+    prompts: &[Vec<u32>],
+    continuations: &[Vec<u32>],
+    device: &Device,
+    path: DecodePath,
+) -> Result<Vec<Vec<f32>>, ModelError> {
+    let steps = continuations.iter().map(Vec::len).min().unwrap_or(0);
+    if prompts.is_empty()
+        || prompts.len() != continuations.len()
+        || prompts.iter().any(Vec::is_empty)
+    {
+        return Err(ModelError::invalid("one non-empty prompt per continuation"));
+    }
+    let host = match path {
+        DecodePath::Auto if is_cpu(device) => Some(host_model(decoder)?),
+        _ => None,
+    };
+    let inference;
+    let (decoder, device) = if device.is_autodiff() {
+        inference = decoder.valid();
+        (&inference, device.clone().without_autodiff())
+    } else {
+        (decoder, device.clone())
+    };
+    let lengths: Vec<usize> = prompts.iter().map(Vec::len).collect();
+    let width = lengths.iter().copied().max().unwrap_or(0);
+    let mut ids = Vec::new();
+    for prompt in prompts {
+        ids.extend(std::iter::repeat_n(PAD_ID as i32, width - prompt.len()));
+        ids.extend(prompt.iter().map(|&id| id as i32));
+    }
+    let (positions, key_valid) = left_padded_layout(&lengths, width);
+    let (mut stepper, logits) = Stepper::prefill(
+        decoder,
+        host.as_ref(),
+        int_tensor(ids, [prompts.len(), width], &device),
+        &positions,
+        key_valid,
+        width + steps,
+    )?;
+    let mut all = vec![logits];
+    for t in 0..steps {
+        let next: Vec<u32> = continuations.iter().map(|c| c[t]).collect();
+        let positions: Vec<usize> = lengths.iter().map(|&len| len + t).collect();
+        all.push(stepper.step(&next, &positions)?);
+    }
+    Ok(all)
+}
+
+/// The host weights and adapters of `decoder` for the CPU decode path: the ones built at
+/// load time while the base weights cannot have changed (frozen, or no autodiff), else a
+/// fresh copy of the tensors.
+fn host_model(decoder: &Decoder) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>), ModelError> {
+    let (weights, merged) = match &decoder.host {
+        Some(host) if !decoder.base_is_trainable() => (host.weights.clone(), host.merged.clone()),
+        _ => (Arc::new(HostWeights::from_decoder(decoder)?), Vec::new()),
+    };
+    Ok((weights, concat_adapters(&merged, read_adapters(decoder)?)))
+}
+
+/// Runs the decode steps after a prefill through the tensor decoder.
+enum Stepper<'a> {
+    Tensor {
+        decoder: &'a Decoder,
+        cache: KvCache,
+        key_valid: Vec<Vec<bool>>,
+        device: Device,
+    },
+    Host(Box<DecodeSession<'a>>),
+}
+
+impl<'a> Stepper<'a> {
+    /// Runs the prompts `ids` `[batch, width]` and returns the stepper with the last
+    /// position's logits `[batch * vocab]`.
+    fn prefill(
+        decoder: &'a Decoder,
+        host: Option<&'a (Arc<HostWeights>, Vec<LayerAdapters>)>,
+        ids: Tensor<2, Int>,
+        positions: &[Vec<usize>],
+        key_valid: Vec<Vec<bool>>,
+        capacity: usize,
+    ) -> Result<(Self, Vec<f32>), ModelError> {
+        let device = ids.device();
+        let [batch, width] = ids.dims();
+        let mut cache = KvCache::new(decoder.num_layers());
+        let hidden = decoder.forward_hidden(
+            ids,
+            &ForwardInput {
+                positions,
+                key_valid: &key_valid,
+            },
+            Some(&mut cache),
+        );
+        let last = hidden.narrow(1, width - 1, 1);
+        match host {
+            None => {
+                let logits = read_logits(decoder.logits(last))?;
+                Ok((
+                    Stepper::Tensor {
+                        decoder,
+                        cache,
+                        key_valid,
+                        device,
+                    },
+                    logits,
+                ))
+            }
+            Some((weights, adapters)) => {
+                let first_valid = key_valid
+                    .iter()
+                    .map(|row| row.iter().take_while(|v| !**v).count())
+                    .collect();
+                let mut session =
+                    DecodeSession::new(weights, adapters.clone(), first_valid, capacity);
+                let [_, _, hidden_size] = last.dims();
+                let last = host_values(last.reshape([batch * hidden_size]))?;
+                let logits = session.head_logits(&last);
+                let (mut keys, mut values) = (Vec::new(), Vec::new());
+                for layer in cache.layers {
+                    let missing = || ModelError::invalid("the prefill left no key/value cache");
+                    keys.push(host_values(layer.keys.ok_or_else(missing)?)?);
+                    values.push(host_values(layer.values.ok_or_else(missing)?)?);
+                }
+                session.load_prefill(width, keys, values)?;
+                Ok((Stepper::Host(Box::new(session)), logits))
+            }
+        }
+    }
+
+    /// Feeds `next[b]` at `positions[b]` and returns the logits `[batch * vocab]`.
+    fn step(&mut self, next: &[u32], positions: &[usize]) -> Result<Vec<f32>, ModelError> {
+        match self {
+            Stepper::Host(session) => session.step(next, positions),
+            Stepper::Tensor {
+                decoder,
+                cache,
+                key_valid,
+                device,
+            } => {
+                let positions: Vec<Vec<usize>> = positions.iter().map(|&p| vec![p]).collect();
+                for row in key_valid.iter_mut() {
+                    row.push(true);
+                }
+                let batch = next.len();
+                let ids = next.iter().map(|&id| id as i32).collect();
+                let hidden = decoder.forward_hidden(
+                    int_tensor(ids, [batch, 1], device),
+                    &ForwardInput {
+                        positions: &positions,
+                        key_valid,
+                    },
+                    Some(cache),
+                );
+                read_logits(decoder.logits(hidden))
+            }
+        }
+    }
+}
+
 /// An integer tensor from row-major ids.
 pub fn int_tensor(ids: Vec<i32>, shape: [usize; 2], device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(ids, shape), device)
 }
 
-/// Runs one cached forward step and returns the last position's logits, `[batch * vocab]`.
-fn last_logits(
-    decoder: &Decoder,
-    ids: Tensor<2, Int>,
-    positions: &[Vec<usize>],
-    key_valid: &[Vec<bool>],
-    cache: &mut KvCache,
-) -> Result<Vec<f32>, ModelError> {
-    let [batch, seq] = ids.dims();
-    let hidden = decoder.forward_hidden(
-        ids,
-        &ForwardInput {
-            positions,
-            key_valid,
-        },
-        Some(cache),
-    );
-    let last = hidden.narrow(1, seq - 1, 1);
-    let logits = decoder.logits(last);
-    let [_, _, vocab] = logits.dims();
+/// Logits `[batch, 1, vocab]` as numbers.
+fn read_logits(logits: Tensor<3>) -> Result<Vec<f32>, ModelError> {
+    let [batch, _, vocab] = logits.dims();
     let data = logits.reshape([batch * vocab]).into_data();
     data.try_to_vec_as::<f32>()
         .map_err(|e| ModelError::Unsupported {

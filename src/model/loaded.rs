@@ -11,7 +11,7 @@ use super::config::DecoderConfig;
 use super::decoder::Decoder;
 use super::device::parse_device;
 use super::error::ModelError;
-use super::generation::{Generation, GenerationLimits, generate};
+use super::generation::{DecodePath, Generation, GenerationLimits, generate, generate_with};
 use super::hf_config::read_hf_config;
 use super::hf_tokenizer::read_hf_tokenizer;
 use super::hub::{HubConfig, HubModelRef, resolve_or_download};
@@ -212,6 +212,27 @@ impl LoadedModel {
                 max_seq_len: self.config.max_seq_len,
             },
             &self.device,
+        )
+    }
+
+    /// [`Self::generate_ids`] with the decode steps on `path`.
+    pub fn generate_ids_on(
+        &self,
+        prompts: &[Vec<u32>],
+        cfg: &SamplingConfig,
+        path: DecodePath,
+    ) -> Result<Vec<Generation>, ModelError> {
+        generate_with(
+            &self.decoder,
+            &self.tokenizer,
+            prompts,
+            cfg,
+            GenerationLimits {
+                vocab: self.config.vocab_size,
+                max_seq_len: self.config.max_seq_len,
+            },
+            &self.device,
+            path,
         )
     }
 

@@ -1,12 +1,13 @@
 //! Per-token log-probabilities of given completions under the model: as a tensor that keeps
-//! the autodiff graph (GRPO ratios, KL), and as plain numbers for inference.
+//! the autodiff graph (GRPO ratios, KL), and as plain numbers for inference. Only completion
+//! positions go through the LM head, in chunks (see [`super::token_logprobs`]).
 
-use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::decoder::{Decoder, ForwardInput};
 use super::error::ModelError;
 use super::generation::int_tensor;
+use super::token_logprobs::target_logprobs;
 
 /// Log-probabilities of a right-padded batch: `logprobs[b, t]` is the log-probability of
 /// token `t + 1` of sequence `b`; `mask[b, t]` is 1 where that token belongs to the completion.
@@ -66,7 +67,7 @@ pub fn completion_logprobs(
         let len = full.len() - 1;
         for t in 0..width {
             inputs.push(full.get(t).copied().unwrap_or(0) as i32);
-            targets.push(full.get(t + 1).copied().unwrap_or(0) as i32);
+            targets.push(full.get(t + 1).copied().unwrap_or(0));
             mask.push(if t + 1 >= prompt.len() && t < len {
                 1.0f32
             } else {
@@ -76,18 +77,23 @@ pub fn completion_logprobs(
         key_valid.push((0..width).map(|t| t < len.max(1)).collect::<Vec<bool>>());
     }
     let positions: Vec<Vec<usize>> = (0..batch).map(|_| (0..width).collect()).collect();
-    let logits = decoder.forward(
+    let hidden = decoder.forward_hidden(
         int_tensor(inputs, [batch, width], device),
         &ForwardInput {
             positions: &positions,
             key_valid: &key_valid,
         },
+        None,
     );
-    let targets: Tensor<3, Int> =
-        Tensor::from_data(TensorData::new(targets, [batch, width, 1]), device);
-    let logprobs = log_softmax(logits, 2)
-        .gather(2, targets)
-        .reshape([batch, width]);
+    let [_, _, hidden_size] = hidden.dims();
+    let needed: Vec<bool> = mask.iter().map(|&m| m > 0.0).collect();
+    let logprobs = target_logprobs(
+        decoder,
+        hidden.reshape([batch * width, hidden_size]),
+        &targets,
+        &needed,
+    )
+    .reshape([batch, width]);
     let mask = Tensor::from_data(TensorData::new(mask, [batch, width]), device);
     Ok(CompletionLogprobs {
         logprobs: logprobs * mask.clone(),

@@ -2,9 +2,11 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::LinearConfig;
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
+
+use super::lora::LoraLinear;
 
 /// Shape of the MLP.
 #[derive(Config, Debug)]
@@ -18,15 +20,15 @@ pub struct MlpConfig {
 /// SwiGLU MLP. Field names follow Hugging Face's.
 #[derive(Module, Debug)]
 pub struct Mlp {
-    pub gate_proj: Linear,
-    pub up_proj: Linear,
-    pub down_proj: Linear,
+    pub gate_proj: LoraLinear,
+    pub up_proj: LoraLinear,
+    pub down_proj: LoraLinear,
 }
 
 impl MlpConfig {
     /// A randomly initialised MLP.
     pub fn init(&self, device: &Device) -> Mlp {
-        let linear = |i, o| LinearConfig::new(i, o).with_bias(false).init(device);
+        let linear = |i, o| LoraLinear::from(LinearConfig::new(i, o).with_bias(false).init(device));
         Mlp {
             gate_proj: linear(self.hidden_size, self.intermediate_size),
             up_proj: linear(self.hidden_size, self.intermediate_size),

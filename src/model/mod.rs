@@ -4,6 +4,7 @@
 pub mod attention;
 pub mod chat_template;
 pub mod config;
+pub mod decode;
 pub mod decoder;
 pub mod device;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod safetensors_source;
 pub mod sampling;
 pub mod tensor_source;
 pub mod tiny;
+pub mod token_logprobs;
 pub mod tokenizer;
 pub mod weights;
 

@@ -126,6 +126,7 @@ fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
             .into_iter()
             .map(|s| s.0)
             .collect(),
+        rslora: l.req("rslora")?,
     })
 }
 

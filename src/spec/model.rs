@@ -101,6 +101,14 @@ pub struct LoraSpec {
     pub dropout: f32,
     /// Module names as PEFT writes them: one of [`LORA_TARGETS`].
     pub targets: Vec<String>,
+    /// rsLoRA scaling `alpha / sqrt(r)` instead of `alpha / r`. Default: false (not written
+    /// when false, so existing plans keep their content keys).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rslora: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Module names a LoRA target may have (PEFT's names).
@@ -160,6 +168,7 @@ pub const LORA: &[FieldSpec] = &[
         Ty::SymList(LORA_TARGETS),
         Syms(&["q_proj", "k_proj", "v_proj", "o_proj"]),
     ),
+    f("rslora", Ty::Bool, Bool(false)),
 ];
 
 pub const MODEL: &[FieldSpec] = &[

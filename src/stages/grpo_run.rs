@@ -18,6 +18,7 @@ pub fn paper_lora() -> LoraSpec {
         targets: ["q_proj", "k_proj", "v_proj", "o_proj"]
             .map(String::from)
             .to_vec(),
+        rslora: false,
     }
 }
 

@@ -35,6 +35,7 @@ pub fn lora(r: usize, targets: &[&str]) -> LoraSpec {
         alpha: 2.0 * r as f32,
         dropout: 0.0,
         targets: targets.iter().map(|t| t.to_string()).collect(),
+        rslora: false,
     }
 }
 

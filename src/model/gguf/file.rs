@@ -5,13 +5,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use mascot_kernels::{BlockFormat, Matrix};
 use memmap2::Mmap;
 use tokenizers::Tokenizer;
 
 use super::config::{GgufModelConfig, TensorFacts, read_config};
 use super::dequant::dequantize;
+use super::dtype::GgmlType;
 use super::error::GgufError;
-use super::names::{Permuted, hf_name, permutation, reverse_permute_rows};
+use super::names::{
+    Permuted, hf_name, permutation, reverse_permutation_order, reverse_permute_rows,
+};
 use super::reader::{GgufHeader, TensorInfo, parse_header};
 use super::tokenizer::build_tokenizer;
 use super::value::GgufValue;
@@ -176,6 +180,43 @@ impl GgufFile {
             }
         }
         Ok((shape, data))
+    }
+
+    /// A Q4_0, Q4_1 or Q8_0 matrix as stored (its blocks, not dequantised), rows in Hugging
+    /// Face's order; `Ok(None)` for other types and shapes.
+    pub fn tensor_blocks(&self, hf_name: &str) -> Result<Option<Matrix>, GgufError> {
+        let Some(info) = self.tensor_info(hf_name) else {
+            return Ok(None);
+        };
+        let format = match info.dtype {
+            GgmlType::Q4_0 => BlockFormat::Q4_0,
+            GgmlType::Q4_1 => BlockFormat::Q4_1,
+            GgmlType::Q8_0 => BlockFormat::Q8_0,
+            _ => return Ok(None),
+        };
+        let shape = info.torch_shape();
+        let (Some(byte_len), &[rows, cols]) = (info.byte_len, &shape[..]) else {
+            return Ok(None);
+        };
+        let start = info.offset as usize;
+        let bytes = &self.map[start..start + byte_len as usize];
+        let bad = |what: String| GgufError::BadTensor {
+            path: self.path.clone(),
+            tensor: info.name.clone(),
+            what,
+        };
+        let matrix = Matrix::from_blocks(format, rows, cols, bytes).map_err(|e| bad(e.0))?;
+        match self.rotary_permutation(&info.name)? {
+            Permuted::No => Ok(Some(matrix)),
+            Permuted::Rows { heads } => {
+                let order = reverse_permutation_order(rows, heads).ok_or_else(|| {
+                    bad(format!(
+                        "has {rows} rows, which do not split into {heads} heads of rotary pairs"
+                    ))
+                })?;
+                Ok(Some(matrix.reorder_rows(&order).map_err(|e| bad(e.0))?))
+            }
+        }
     }
 
     fn rotary_permutation(&self, gguf_name: &str) -> Result<Permuted, GgufError> {

@@ -18,7 +18,7 @@ pub use dequant::dequantize;
 pub use dtype::GgmlType;
 pub use error::GgufError;
 pub use file::GgufFile;
-pub use names::{hf_name, reverse_permute_rows};
+pub use names::{hf_name, reverse_permutation_order, reverse_permute_rows};
 pub use reader::{GgufHeader, TensorInfo, parse_header};
 pub use runtime::{decoder_config, load_gguf, model_tokenizer};
 pub use value::GgufValue;

@@ -90,6 +90,26 @@ pub fn reverse_permute_rows(data: &mut [f32], rows: usize, heads: usize) -> bool
     true
 }
 
+/// The row order of [`reverse_permute_rows`]: row `i` of the result is row `order[i]` of
+/// the GGUF tensor. `None` when `rows` does not split into heads of pairs.
+pub fn reverse_permutation_order(rows: usize, heads: usize) -> Option<Vec<usize>> {
+    let pair_rows = heads.checked_mul(2)?;
+    if heads == 0 || rows == 0 || !rows.is_multiple_of(pair_rows) {
+        return None;
+    }
+    let half = rows / heads / 2;
+    let mut order = vec![0; rows];
+    for head in 0..heads {
+        let base = head * 2 * half;
+        for d in 0..half {
+            for t in 0..2 {
+                order[base + t * half + d] = base + 2 * d + t;
+            }
+        }
+    }
+    Some(order)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +148,15 @@ mod tests {
         assert!(reverse_permute_rows(&mut rows, 8, 2));
         // numpy: np.arange(8).reshape(2, 2, 2).swapaxes(1, 2).reshape(8) = [0 2 1 3 4 6 5 7]
         assert_eq!(rows, vec![0., 2., 1., 3., 4., 6., 5., 7.]);
+    }
+
+    #[test]
+    fn permutation_order_matches_the_in_place_permutation() {
+        let mut rows: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        assert!(reverse_permute_rows(&mut rows, 12, 2));
+        let order = reverse_permutation_order(12, 2).unwrap();
+        assert_eq!(order.iter().map(|&i| i as f32).collect::<Vec<_>>(), rows);
+        assert_eq!(reverse_permutation_order(12, 5), None);
     }
 
     #[test]

@@ -65,6 +65,10 @@ impl TensorSource for GgufFile {
         let (shape, data) = self.tensor_f32(name)?;
         Ok(Some(HostTensor { shape, data }))
     }
+
+    fn block_matrix(&self, name: &str) -> Result<Option<mascot_kernels::Matrix>, ModelError> {
+        Ok(self.tensor_blocks(name)?)
+    }
 }
 
 /// The runtime's decoder config for a GGUF model config.

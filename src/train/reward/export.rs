@@ -8,10 +8,10 @@
 use std::path::Path;
 
 use burn::module::Module;
-use burn::nn::{Linear, RmsNorm};
+use burn::nn::RmsNorm;
 use burn::tensor::Tensor;
 
-use crate::model::lora::merge_lora;
+use crate::model::lora::{LoraLinear, merge_lora};
 use crate::model::reward::RewardModel;
 use crate::model::{ChatTemplate, DecoderConfig};
 use crate::train::error::TrainError;
@@ -210,7 +210,7 @@ fn norm(out: &mut NamedTensors, name: &str, norm: &RmsNorm) -> Result<(), TrainE
 }
 
 /// burn's `[in, out]` weight written as PyTorch's `[out, in]`, plus the bias.
-fn linear(out: &mut NamedTensors, name: &str, linear: &Linear) -> Result<(), TrainError> {
+fn linear(out: &mut NamedTensors, name: &str, linear: &LoraLinear) -> Result<(), TrainError> {
     let [d_in, d_out] = linear.weight.dims();
     out.insert(
         format!("{name}.weight"),
