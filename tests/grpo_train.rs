@@ -47,6 +47,7 @@ fn policy() -> LoadedModel {
         ]
         .map(String::from)
         .to_vec(),
+        rslora: false,
     };
     LoadedModel::tiny(&tiny(), Device::flex().autodiff())
         .unwrap()
