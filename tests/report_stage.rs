@@ -327,6 +327,8 @@ fn mascot_run_prints_the_path_of_report_html() {
         .unwrap_or_else(|| panic!("no `report:` line in {out}"));
     let html = std::fs::read_to_string(line).unwrap();
     assert!(html.contains("<h1>Quickstart</h1>"), "{html}");
-    assert!(html.contains("quickstart/simulated_users"));
+    // HTML-escaped: `/` is `&#x2f;`.
+    assert!(html.contains("simulated_users"), "the stage list");
+    assert!(html.contains("No scores"));
     assert!(!html.contains("http"));
 }
