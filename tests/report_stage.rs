@@ -318,7 +318,7 @@ fn mascot_run_prints_the_path_of_report_html() {
         &root.join("tests/fixtures/data"),
         &dir.path().join("tests/fixtures/data"),
     );
-    let file = dir.path().join("experiments/tiny.mascot");
+    let file = dir.path().join("experiments/quickstart.mascot");
     let (code, out, err) = exec_support::mascot(&["run", file.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{err}");
     let line = out
@@ -326,7 +326,9 @@ fn mascot_run_prints_the_path_of_report_html() {
         .find_map(|l| l.strip_prefix("report: "))
         .unwrap_or_else(|| panic!("no `report:` line in {out}"));
     let html = std::fs::read_to_string(line).unwrap();
-    assert!(html.contains("<h1>Quickstart</h1>"), "{html}");
-    assert!(html.contains("tiny/simulated_users"));
+    assert!(html.contains("<h1>Smoke test</h1>"), "{html}");
+    // HTML-escaped: `/` is `&#x2f;`.
+    assert!(html.contains("simulated_users"), "the stage list");
+    assert!(html.contains("No scores"));
     assert!(!html.contains("http"));
 }
