@@ -59,10 +59,7 @@ fn declaration_and_stage_order_do_not_change_keys() {
         "    simulated_users {\n        users: mbti\n    }\n    report {",
     );
     assert_ne!(swapped, original);
-    assert_eq!(
-        keys(&base),
-        keys(&compile_text("tiny.mascot", &swapped))
-    );
+    assert_eq!(keys(&base), keys(&compile_text("tiny.mascot", &swapped)));
 }
 
 #[test]

@@ -318,7 +318,7 @@ fn mascot_run_prints_the_path_of_report_html() {
         &root.join("tests/fixtures/data"),
         &dir.path().join("tests/fixtures/data"),
     );
-    let file = dir.path().join("experiments/quickstart.mascot");
+    let file = dir.path().join("experiments/tiny.mascot");
     let (code, out, err) = exec_support::mascot(&["run", file.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{err}");
     let line = out

@@ -323,42 +323,141 @@ pub const CODES: &[ErrorCode] = &[
     ),
     c("model::unsupported", "a model feature is not supported"),
     c("model::invalid_input", "invalid input to the model runtime"),
-    c("mascot::dialogue::coherence", "a coherence score for a conversation is outside [0, 1]"),
-    c("mascot::dialogue::completions", "a model returned a different number of completions than prompts"),
-    c("mascot::dialogue::config", "invalid conversation setup (system, personas, order, turns)"),
-    c("mascot::dialogue::model", "a speaker, director or user model failed during a conversation turn"),
-    c("mascot::dialogue::record", "a dataset record cannot start a conversation"),
-    c("mascot::judge::api_key", "the environment variable named by a judge's `api_key_env` is not set"),
-    c("mascot::judge::cache", "the judge call cache cannot be read or written"),
+    c(
+        "mascot::dialogue::coherence",
+        "a coherence score for a conversation is outside [0, 1]",
+    ),
+    c(
+        "mascot::dialogue::completions",
+        "a model returned a different number of completions than prompts",
+    ),
+    c(
+        "mascot::dialogue::config",
+        "invalid conversation setup (system, personas, order, turns)",
+    ),
+    c(
+        "mascot::dialogue::model",
+        "a speaker, director or user model failed during a conversation turn",
+    ),
+    c(
+        "mascot::dialogue::record",
+        "a dataset record cannot start a conversation",
+    ),
+    c(
+        "mascot::judge::api_key",
+        "the environment variable named by a judge's `api_key_env` is not set",
+    ),
+    c(
+        "mascot::judge::cache",
+        "the judge call cache cannot be read or written",
+    ),
     c("mascot::judge::config", "invalid judge configuration"),
-    c("mascot::judge::level", "an item is judged with a rubric of the other level (agent vs group)"),
-    c("mascot::judge::local_model", "the local judge model cannot be loaded"),
-    c("mascot::judge::prompt", "the judge prompt cannot be rendered"),
-    c("mascot::judge::rubric", "invalid rubric (no criterion, duplicate names or a bad scale)"),
-    c("mascot::judge::too_many_failures", "more judgements failed than the failure policy allows"),
-    c("mascot::judge::unknown_criterion", "the heuristic judge has no proxy for a criterion"),
-    c("mascot::train::bad_record", "a training record (preference pair, demonstration) is invalid"),
-    c("mascot::train::checkpoint_mismatch", "a checkpoint was written by a run with other settings"),
+    c(
+        "mascot::judge::level",
+        "an item is judged with a rubric of the other level (agent vs group)",
+    ),
+    c(
+        "mascot::judge::local_model",
+        "the local judge model cannot be loaded",
+    ),
+    c(
+        "mascot::judge::prompt",
+        "the judge prompt cannot be rendered",
+    ),
+    c(
+        "mascot::judge::rubric",
+        "invalid rubric (no criterion, duplicate names or a bad scale)",
+    ),
+    c(
+        "mascot::judge::too_many_failures",
+        "more judgements failed than the failure policy allows",
+    ),
+    c(
+        "mascot::judge::unknown_criterion",
+        "the heuristic judge has no proxy for a criterion",
+    ),
+    c(
+        "mascot::train::bad_record",
+        "a training record (preference pair, demonstration) is invalid",
+    ),
+    c(
+        "mascot::train::checkpoint_mismatch",
+        "a checkpoint was written by a run with other settings",
+    ),
     c("mascot::train::config", "an invalid training setting"),
-    c("mascot::train::corrupt", "a checkpoint, adapter or exported model file is not valid"),
-    c("mascot::train::io", "a training file cannot be read or written"),
+    c(
+        "mascot::train::corrupt",
+        "a checkpoint, adapter or exported model file is not valid",
+    ),
+    c(
+        "mascot::train::io",
+        "a training file cannot be read or written",
+    ),
     c("mascot::train::no_data", "nothing to train on"),
-    c("mascot::train::non_finite", "the training loss is not finite"),
-    c("mascot::train::stopped", "training was stopped on request after a step"),
-    c("model::hub::bad_repo_id", "not a valid Hugging Face model id"),
-    c("model::hub::bad_response", "the hub answered with an unexpected HTTP status or body"),
-    c("model::hub::bad_revision", "not a valid revision (branch, tag or commit)"),
-    c("model::hub::corrupt_cache", "a file in the Hugging Face cache is not valid"),
-    c("model::hub::corrupt_download", "a downloaded file does not match its size or hash"),
-    c("model::hub::http", "a request to the hub failed (network, TLS, timeout)"),
-    c("model::hub::incomplete_snapshot", "a model is only partly in the Hugging Face cache"),
-    c("model::hub::io", "a file in the Hugging Face cache cannot be accessed"),
-    c("model::hub::missing_file", "a repository has no such file at the commit"),
-    c("model::hub::no_safetensors", "a repository has no safetensors weights"),
-    c("model::hub::not_cached", "a model is not in the Hugging Face cache and downloads are off"),
-    c("model::hub::repo_not_found", "the Hugging Face repository does not exist"),
-    c("model::hub::revision_not_found", "the revision does not exist in the repository"),
-    c("model::hub::unauthorized", "the hub refused access (gated or private repository, bad token)"),
+    c(
+        "mascot::train::non_finite",
+        "the training loss is not finite",
+    ),
+    c(
+        "mascot::train::stopped",
+        "training was stopped on request after a step",
+    ),
+    c(
+        "model::hub::bad_repo_id",
+        "not a valid Hugging Face model id",
+    ),
+    c(
+        "model::hub::bad_response",
+        "the hub answered with an unexpected HTTP status or body",
+    ),
+    c(
+        "model::hub::bad_revision",
+        "not a valid revision (branch, tag or commit)",
+    ),
+    c(
+        "model::hub::corrupt_cache",
+        "a file in the Hugging Face cache is not valid",
+    ),
+    c(
+        "model::hub::corrupt_download",
+        "a downloaded file does not match its size or hash",
+    ),
+    c(
+        "model::hub::http",
+        "a request to the hub failed (network, TLS, timeout)",
+    ),
+    c(
+        "model::hub::incomplete_snapshot",
+        "a model is only partly in the Hugging Face cache",
+    ),
+    c(
+        "model::hub::io",
+        "a file in the Hugging Face cache cannot be accessed",
+    ),
+    c(
+        "model::hub::missing_file",
+        "a repository has no such file at the commit",
+    ),
+    c(
+        "model::hub::no_safetensors",
+        "a repository has no safetensors weights",
+    ),
+    c(
+        "model::hub::not_cached",
+        "a model is not in the Hugging Face cache and downloads are off",
+    ),
+    c(
+        "model::hub::repo_not_found",
+        "the Hugging Face repository does not exist",
+    ),
+    c(
+        "model::hub::revision_not_found",
+        "the revision does not exist in the repository",
+    ),
+    c(
+        "model::hub::unauthorized",
+        "the hub refused access (gated or private repository, bad token)",
+    ),
     c(
         "grpo::config",
         "a GRPO setting is out of range or inconsistent",

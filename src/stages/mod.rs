@@ -12,10 +12,10 @@ pub mod sampler;
 pub mod train_progress;
 
 pub mod align_personas;
+pub mod build_preferences;
 pub mod evaluate;
 pub mod evaluate_items;
 pub mod generate_conversations;
-pub mod build_preferences;
 pub mod judge_candidates;
 pub mod load_dataset;
 pub mod optimize_director;

@@ -146,7 +146,9 @@ impl SlurmClient {
         let args: Vec<String> = [
             "--me",
             "--noheader",
-            "--states=PENDING,RUNNING,CONFIGURING,COMPLETING,REQUEUED,SUSPENDED",
+            // Not COMPLETING: such a job's outcome is decided (a cancelled one is still listed
+            // for a moment after `scancel`); following it could adopt a job that was killed.
+            "--states=PENDING,RUNNING,CONFIGURING,REQUEUED,SUSPENDED",
             "--format",
             "%i|%k",
         ]
@@ -175,6 +177,7 @@ impl SlurmClient {
         let args: Vec<String> = ids.iter().map(JobId::to_string).collect();
         let out = self.run("scancel", &args)?;
         if out.status.success() {
+            self.wait_gone(&args);
             Ok(())
         } else {
             Err(SlurmClient::failed(
@@ -182,6 +185,31 @@ impl SlurmClient {
                 &out,
                 "cancel the jobs by hand: `scancel <id>`",
             ))
+        }
+    }
+}
+
+impl SlurmClient {
+    /// Waits (at most 15 s) until cancelled jobs have left the queue, so that a run started
+    /// right after this one exits never adopts a job that is being killed.
+    fn wait_gone(&self, ids: &[String]) {
+        let args = vec![
+            "--noheader".to_string(),
+            format!("--jobs={}", ids.join(",")),
+            "--format=%i".to_string(),
+        ];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            match self.run("squeue", &args) {
+                Ok(out)
+                    if out.status.success() && out.stdout.iter().all(u8::is_ascii_whitespace) =>
+                {
+                    return;
+                }
+                Ok(out) if !out.status.success() => return, // unknown ids: gone already
+                Err(_) => return,
+                Ok(_) => std::thread::sleep(std::time::Duration::from_millis(250)),
+            }
         }
     }
 }
