@@ -294,7 +294,12 @@ fn load(
     base_dir: &Path,
     adapter: Option<&Path>,
 ) -> miette::Result<LoadedModel> {
-    let model = LoadedModel::load(spec, base_dir)?;
+    // A declared `lora:` would attach a fresh adapter; the chat runs the trained one.
+    let base = crate::spec::model::ModelSpec {
+        lora: None,
+        ..spec.clone()
+    };
+    let model = LoadedModel::load(&base, base_dir)?;
     Ok(match adapter {
         Some(dir) => model.with_adapter(dir)?,
         None => model,

@@ -261,7 +261,10 @@ impl ModelPool {
         {
             return Ok(i);
         }
-        let mut model = LoadedModel::load(spec, ctx.base_dir)?;
+        // Never the fresh adapter a declared `lora:` would attach: conversations run the base
+        // weights or the trained adapter given here.
+        let mut model =
+            LoadedModel::load(&crate::stages::grpo_run::without_lora(spec), ctx.base_dir)?;
         if let Some(dir) = adapter {
             model = model.with_adapter(dir)?;
         }
