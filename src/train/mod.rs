@@ -17,6 +17,7 @@ pub mod params;
 pub mod progress;
 pub mod reward;
 pub mod rng;
+pub mod run_identity;
 pub mod schedule;
 pub mod sft;
 pub mod supervised;

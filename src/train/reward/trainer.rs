@@ -30,6 +30,7 @@ use crate::train::metrics::{METRICS_FILE, StepMetrics};
 use crate::train::optimizer::OptimizerConfig;
 use crate::train::params::trainable_count;
 use crate::train::progress::{ProgressEvent, TrainProgress};
+use crate::train::run_identity::run_identity;
 use crate::train::supervised::{LoopConfig, RunFiles, SupervisedTask, run_supervised};
 
 /// File of the run summary in the output directory.
@@ -284,7 +285,15 @@ pub fn train_reward_model(
         held.pairs.len()
     );
     run.progress.event(&ProgressEvent::Message(&message));
-    let fingerprint = fingerprint(config, &tokenized.pairs, &model.config)?;
+    let fingerprint = run_identity(
+        "reward-model/1",
+        config,
+        &model.config,
+        tokenized
+            .pairs
+            .iter()
+            .flat_map(|p| [p.chosen.as_slice(), p.rejected.as_slice()]),
+    )?;
     let checkpointer = run
         .checkpoint_dir
         .map(|dir| Checkpointer::new(dir, config.train.keep_checkpoints, fingerprint));
@@ -343,27 +352,4 @@ pub fn train_reward_model(
     };
     write_json_atomic(&run.out_dir.join(REWARD_SUMMARY_FILE), &summary)?;
     Ok(summary)
-}
-
-/// Identifies a run: its settings, its tokenized data and the base's shape.
-fn fingerprint(
-    config: &RewardConfig,
-    pairs: &[TokenizedPair],
-    base: &crate::model::DecoderConfig,
-) -> Result<String, TrainError> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(b"reward-model/1");
-    let json = serde_json::to_vec(config)
-        .map_err(|e| TrainError::config("config", e, "this is a bug; please report it"))?;
-    hasher.update(&json);
-    hasher.update(format!("{base:?}").as_bytes());
-    for pair in pairs {
-        for side in [&pair.chosen, &pair.rejected] {
-            hasher.update(&(side.len() as u64).to_le_bytes());
-            for id in side {
-                hasher.update(&id.to_le_bytes());
-            }
-        }
-    }
-    Ok(hasher.finalize().to_hex().to_string())
 }

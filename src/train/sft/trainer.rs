@@ -27,6 +27,7 @@ use crate::train::metrics::{METRICS_FILE, StepMetrics};
 use crate::train::optimizer::OptimizerConfig;
 use crate::train::params::trainable_count;
 use crate::train::progress::{ProgressEvent, TrainProgress};
+use crate::train::run_identity::run_identity;
 use crate::train::supervised::{LoopConfig, RunFiles, SupervisedTask, run_supervised};
 
 /// File of the run summary in the output directory.
@@ -253,7 +254,15 @@ pub fn train_sft(
         tokenized.truncated,
         tokenized.dropped
     )));
-    let fingerprint = fingerprint(config, &tokenized.examples, &model.config)?;
+    let fingerprint = run_identity(
+        "sft/1",
+        config,
+        &model.config,
+        tokenized
+            .examples
+            .iter()
+            .flat_map(|e| [e.prompt.as_slice(), e.completion.as_slice()]),
+    )?;
     let checkpointer = run
         .checkpoint_dir
         .map(|dir| Checkpointer::new(dir, config.train.keep_checkpoints, fingerprint));
@@ -296,27 +305,4 @@ pub fn train_sft(
     };
     write_json_atomic(&run.out_dir.join(SFT_SUMMARY_FILE), &summary)?;
     Ok(summary)
-}
-
-/// Identifies a run: its settings, its tokenized data and the base's shape.
-fn fingerprint(
-    config: &SftConfig,
-    examples: &[TokenizedExample],
-    base: &crate::model::DecoderConfig,
-) -> Result<String, TrainError> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(b"sft/1");
-    let json = serde_json::to_vec(config)
-        .map_err(|e| TrainError::config("config", e, "this is a bug; please report it"))?;
-    hasher.update(&json);
-    hasher.update(format!("{base:?}").as_bytes());
-    for example in examples {
-        for part in [&example.prompt, &example.completion] {
-            hasher.update(&(part.len() as u64).to_le_bytes());
-            for id in part {
-                hasher.update(&id.to_le_bytes());
-            }
-        }
-    }
-    Ok(hasher.finalize().to_hex().to_string())
 }
