@@ -11,6 +11,8 @@ pub mod output;
 pub mod plan;
 pub mod reward;
 pub mod run;
+pub mod show;
+pub mod snapshot;
 pub mod variants;
 
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Run an experiment: execute the stages that are not cached.
     Run(run::RunArgs),
+    /// Where a stage's (or a variant's) artifact is: path, summary, files.
+    Show(show::ShowArgs),
+    /// Compare plans with their stored snapshots (`--check`) or rewrite them (`--update`).
+    Snapshot(snapshot::SnapshotArgs),
     /// Inspect, verify and clean the artifact store.
     Cache(cache::CacheArgs),
     /// Generate text with a model (HF folder, GGUF file).
@@ -55,6 +61,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Variants(a) => variants::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Run(a) => run::run(a),
+        Command::Show(a) => show::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
         Command::Cache(a) => cache::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),

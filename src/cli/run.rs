@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::exec::record::Outcome;
 use crate::exec::{ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
+use crate::spec::StageKind;
 
 use super::output::{err, errln, out, outln};
 
@@ -28,6 +29,10 @@ pub struct RunArgs {
     /// The artifact store (default: `.mascot/` next to the experiment file).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// Override a field as editing the file would (repeatable): `--set sample_candidates.k=2`,
+    /// `--set speaker=big`, `--set seed=3`.
+    #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
+    pub sets: Vec<String>,
     /// Stages executing at once (heavy model stages still run one per device).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
@@ -41,7 +46,7 @@ fn default_jobs() -> usize {
 
 /// Runs `mascot run`; returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
-    let (plan, base_dir) = match load_plan(&args.file) {
+    let (plan, base_dir) = match load_plan(&args.file, &args.sets) {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
     };
@@ -123,10 +128,50 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(dir) = &report.record_dir {
         errln(&format!("run record: {}", dir.display()));
     }
+    if !args.dry_run {
+        let shown = report_paths(&report, &store);
+        if args.json {
+            err(&shown);
+        } else {
+            let _ = out(&shown);
+        }
+    }
     if args.json {
         let _ = outln(&report.json(args.dry_run).to_string());
     }
     if report.success() { 0 } else { 1 }
+}
+
+/// Where the reports and the comparison of a run are, one line each (those that exist).
+fn report_paths(report: &crate::exec::RunReport, store: &Store) -> String {
+    let mut lines = String::new();
+    for s in &report.stages {
+        let (Some(key), Some(file)) = (&s.key, main_file(s.kind)) else {
+            continue;
+        };
+        if !matches!(s.outcome, Outcome::Executed | Outcome::Cached) {
+            continue;
+        }
+        let path = store.artifact_dir(key).join(file);
+        if path.exists() {
+            lines.push_str(&format!(
+                "{:<8} {:<40} {}\n",
+                s.kind.as_str(),
+                s.id,
+                path.display()
+            ));
+        }
+    }
+    lines
+}
+
+/// The file a user opens first in an artifact of `kind`, for the kinds that have one.
+pub fn main_file(kind: StageKind) -> Option<&'static str> {
+    match kind {
+        StageKind::Report => Some(crate::spec::stages::report::REPORT),
+        StageKind::Compare => Some(crate::spec::stages::compare::COMPARISON),
+        _ => None,
+    }
 }
 
 /// `.mascot/` next to the experiment file.
@@ -134,7 +179,7 @@ pub fn default_store(file: &Path) -> PathBuf {
     parent_dir(file).join(".mascot")
 }
 
-fn parent_dir(file: &Path) -> PathBuf {
+pub fn parent_dir(file: &Path) -> PathBuf {
     match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -143,9 +188,18 @@ fn parent_dir(file: &Path) -> PathBuf {
 
 /// Compiles an experiment file (or reads a JSON plan); returns the plan and the directory
 /// its paths are relative to.
-pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
+pub fn load_plan(file: &Path, sets: &[String]) -> miette::Result<(Plan, PathBuf)> {
     let base_dir = parent_dir(file);
     if file.extension().is_some_and(|e| e == "json") {
+        if !sets.is_empty() {
+            return Err(miette::miette!(
+                code = "mascot::run::compile",
+                help =
+                    "give --set to the experiment file: `mascot plan FILE --set ... --format json`",
+                "--set changes an experiment file; `{}` is a compiled plan",
+                file.display()
+            ));
+        }
         let bytes = std::fs::read(file).map_err(|e| {
             miette::miette!(
                 code = "mascot::run::io",
@@ -173,7 +227,7 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
         })?;
         return Ok((plan, base_dir));
     }
-    let compiled = crate::plan::compile_file(file);
+    let compiled = crate::plan::compile_file_with(file, sets);
     let rendered = compiled.render();
     if !rendered.is_empty() {
         err(&rendered);

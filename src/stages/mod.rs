@@ -8,6 +8,7 @@ pub mod output;
 pub mod registry;
 pub mod sampler;
 
+pub mod compare;
 pub mod load_dataset;
 pub mod report;
 pub mod sample_candidates;

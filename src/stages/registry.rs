@@ -5,7 +5,7 @@
 use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
-use crate::stages::{load_dataset, report, sample_candidates, simulated_users};
+use crate::stages::{compare, load_dataset, report, sample_candidates, simulated_users};
 
 /// A stage kind's implementation.
 pub struct Implementation {
@@ -33,6 +33,7 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::Report, report::VERSION, report::run),
+    imp(StageKind::Compare, compare::VERSION, compare::run),
 ];
 
 /// The implementation of `kind`, when this build executes it.
