@@ -37,6 +37,7 @@ impl ResponseSampler for Scripted {
                     text: format!("{name}|{seed}|{i}"),
                     prompt_tokens: c[0].content.len() + c[1].content.len(),
                     output_tokens: 3,
+                    cut_by_context: false,
                 }
             })
             .collect())

@@ -57,7 +57,16 @@ fn experiment_plan() {
                 return;
             }
             let compiled = compile_file(&relative(path));
-            assert!(compiled.warnings.0.is_empty(), "{}", compiled.render());
+            // `W005` (a dataset split not on disk) is the one warning a shipped experiment
+            // may have: `qmsum.mascot` trains on QMSum's train split, which `data/` does not
+            // ship (data/README.md).
+            let unexpected: Vec<_> = compiled
+                .warnings
+                .0
+                .iter()
+                .filter(|w| w.code != "W005")
+                .collect();
+            assert!(unexpected.is_empty(), "{}", compiled.render());
             let plan = compiled
                 .plan
                 .unwrap_or_else(|d| panic!("{}", d.render(&compiled.sources)));

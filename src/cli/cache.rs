@@ -19,17 +19,22 @@ pub struct CacheArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CacheCommand {
-    /// List the artifacts: key, stage, kind, files, bytes, when made.
+    /// List the artifacts: store key, stage, kind, files, bytes, when made.
     Ls {
-        /// The store (default `.mascot` in the current directory).
-        #[arg(long, value_name = "DIR", default_value = ".mascot")]
-        store: PathBuf,
+        /// An experiment file: its store (`.mascot/` next to it) is listed.
+        file: Option<PathBuf>,
+        /// The store (default: next to FILE, else `.mascot` in the current directory).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
     },
     /// Re-hash every file of every artifact; exit 1 naming each corrupt one (the next run
     /// rebuilds it).
     Verify {
-        #[arg(long, value_name = "DIR", default_value = ".mascot")]
-        store: PathBuf,
+        /// An experiment file: its store (`.mascot/` next to it) is verified.
+        file: Option<PathBuf>,
+        /// The store (default: next to FILE, else `.mascot` in the current directory).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
     },
     /// Remove the artifacts that none of the given experiment files references.
     Gc {
@@ -48,13 +53,22 @@ pub enum CacheCommand {
 /// Runs `mascot cache`; returns the exit code.
 pub fn run(args: CacheArgs) -> u8 {
     match args.command {
-        CacheCommand::Ls { store } => ls(&store),
-        CacheCommand::Verify { store } => verify(&store),
+        CacheCommand::Ls { file, store } => ls(&store_dir(file, store)),
+        CacheCommand::Verify { file, store } => verify(&store_dir(file, store)),
         CacheCommand::Gc {
             files,
             dry_run,
             store,
         } => run_gc(files, dry_run, store),
+    }
+}
+
+/// `--store`, else the store next to the experiment file, else `.mascot` here.
+fn store_dir(file: Option<PathBuf>, store: Option<PathBuf>) -> PathBuf {
+    match (store, file) {
+        (Some(s), _) => s,
+        (None, Some(f)) => super::run::default_store(&f),
+        (None, None) => PathBuf::from(".mascot"),
     }
 }
 
@@ -141,7 +155,7 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
     };
     let mut keep = BTreeSet::new();
     for f in &files {
-        match super::run::load_plan(f) {
+        match super::run::load_plan(f, &[]) {
             Ok((plan, base)) => keep.extend(referenced_keys(&plan, &base, &store)),
             Err(e) => return super::report_error(e),
         }
@@ -171,7 +185,8 @@ fn run_gc(files: Vec<PathBuf>, dry_run: bool, store: Option<PathBuf>) -> u8 {
     }
 }
 
-/// The first 16 characters of a key (any directory name in `objects/`, so char-safe).
+/// The first 12 characters of a store key, as `mascot run` shows it (any directory name in
+/// `objects/`, so char-safe).
 fn short(key: &str) -> String {
-    key.chars().take(16).collect()
+    key.chars().take(12).collect()
 }

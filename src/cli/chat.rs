@@ -18,7 +18,7 @@ use crate::exec::hash_cache::HashCache;
 use crate::exec::keying::key_stages;
 use crate::exec::{ArtifactState, Store};
 use crate::model::LoadedModel;
-use crate::plan::{Plan, Stage};
+use crate::plan::{Plan, RestrictError, Stage};
 use crate::spec::StageKind;
 use crate::spec::stages::generate_conversations::{GenerateConversationsParams, System};
 
@@ -63,7 +63,7 @@ const TRAINED: [StageKind; 3] = [
 ];
 
 fn chat(args: &ChatArgs) -> miette::Result<()> {
-    let (plan, base_dir) = load_plan(&args.file)?;
+    let (plan, base_dir) = load_plan(&args.file, &[])?;
     let variant = match &args.variant {
         Some(v) => v.clone(),
         None => plan
@@ -72,10 +72,10 @@ fn chat(args: &ChatArgs) -> miette::Result<()> {
             .map(|v| v.name.clone())
             .ok_or_else(|| miette!("`{}` has no variant", args.file.display()))?,
     };
-    let (sub, _) = plan
-        .restrict(&variant)
-        .ok_or_else(|| {
-            miette!(
+    let sub = plan
+        .restrict(std::slice::from_ref(&variant))
+        .map_err(|e| match e {
+            RestrictError::UnknownVariant(_) => miette!(
                 code = "mascot::chat::variant",
                 help = format!(
                     "the variants are: {}",
@@ -87,9 +87,9 @@ fn chat(args: &ChatArgs) -> miette::Result<()> {
                 ),
                 "`{}` has no variant `{variant}`",
                 args.file.display()
-            )
-        })?
-        .map_err(|e| miette!("cannot restrict the plan to `{variant}`: {e}"))?;
+            ),
+            e => miette!("cannot restrict the plan to `{variant}`: {e}"),
+        })?;
     let generate = mascot_stage(&sub, &variant)?;
     let params: GenerateConversationsParams = serde_json::from_value(generate.params.clone())
         .map_err(|e| miette!("stage `{}`: invalid parameters: {e}", generate.id))?;

@@ -37,7 +37,7 @@ pub struct ExecStageArgs {
 /// Runs `mascot exec-stage`; exit code 0 when the stage's artifact is in the store.
 pub fn run(args: ExecStageArgs) -> u8 {
     size_thread_pool_to_allocation();
-    let (plan, plan_dir) = match super::run::load_plan(&args.plan) {
+    let (plan, plan_dir) = match super::run::load_plan(&args.plan, &[]) {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
     };

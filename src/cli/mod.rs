@@ -13,6 +13,8 @@ pub mod output;
 pub mod plan;
 pub mod reward;
 pub mod run;
+pub mod show;
+pub mod snapshot;
 pub mod variants;
 
 use std::process::ExitCode;
@@ -41,6 +43,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Run one stage of a compiled plan into a store (what each SLURM job runs).
     ExecStage(exec_stage::ExecStageArgs),
+    /// Where a stage's (or a variant's) artifact is: path, summary, files.
+    Show(show::ShowArgs),
+    /// Compare plans with their stored snapshots (`--check`) or rewrite them (`--update`).
+    Snapshot(snapshot::SnapshotArgs),
     /// Inspect, verify and clean the artifact store.
     Cache(cache::CacheArgs),
     /// Generate text with a model (HF folder, GGUF file).
@@ -62,6 +68,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Run(a) => run::run(a),
         Command::ExecStage(a) => exec_stage::run(a),
+        Command::Show(a) => show::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
         Command::Cache(a) => cache::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Logits(a) => logits::run(a),

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::plan::render;
+use std::path::Path;
+
+use crate::plan::{Plan, RestrictError, render};
 
 use super::output::{self, err, errln};
 
@@ -20,43 +22,33 @@ pub enum PlanFormat {
 pub struct PlanArgs {
     /// The experiment file.
     pub file: PathBuf,
-    /// Only the stages of this variant.
-    #[arg(long)]
-    pub variant: Option<String>,
+    /// Only the stages these variants need (repeatable); the plan stays closed: every
+    /// input of a stage listed is listed.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Override a field as editing the file would (repeatable): `--set sample_candidates.k=2`.
+    #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
+    pub sets: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
 }
 
 /// Runs `mascot plan`; returns the exit code.
 pub fn run(args: PlanArgs) -> u8 {
-    let compiled = crate::plan::compile_file(&args.file);
+    let compiled = crate::plan::compile_file_with(&args.file, &args.sets);
     err(&compiled.render());
     let Ok(mut plan) = compiled.plan else {
         return 1;
     };
-    if let Some(name) = &args.variant {
-        match plan.restrict(name) {
-            Some(Ok((p, left_out))) => {
-                plan = p;
-                for id in left_out {
-                    errln(&format!(
-                        "note: `{id}` is left out: it also reads stages of other variants"
-                    ));
-                }
-            }
-            Some(Err(e)) => {
-                errln(&format!(
-                    "error: the plan of variant `{name}` is not valid: {e}"
-                ));
+    if !args.variants.is_empty() {
+        match plan.restrict(&args.variants) {
+            Ok(p) => plan = p,
+            Err(RestrictError::UnknownVariant(name)) => {
+                errln(&unknown_variant(&plan, &name, &args.file));
                 return 1;
             }
-            None => {
-                let names: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
-                errln(&format!(
-                    "error: no variant `{name}` in {}; variants: {}",
-                    args.file.display(),
-                    names.join(", ")
-                ));
+            Err(e) => {
+                errln(&format!("error: {e}"));
                 return 1;
             }
         }
@@ -71,4 +63,17 @@ pub fn run(args: PlanArgs) -> u8 {
         Ok(()) => 0,
         Err(stop) => stop.code(),
     }
+}
+
+/// "no variant X" with the closest name and the list of variants.
+pub fn unknown_variant(plan: &Plan, name: &str, file: &Path) -> String {
+    let names: Vec<&str> = plan.variants().iter().map(|v| v.name.as_str()).collect();
+    let closest = crate::lang::suggest::did_you_mean(name, &names)
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    format!(
+        "error: no variant `{name}` in {}\n  help: {closest}variants: {}",
+        file.display(),
+        names.join(", ")
+    )
 }

@@ -7,7 +7,6 @@ use crate::exec::slurm::SlurmSettings;
 use crate::exec::{Executor, ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
 use crate::spec::StageKind;
-use crate::spec::stages::report::REPORT_HTML;
 
 use super::output::{err, errln, out, outln};
 
@@ -31,6 +30,10 @@ pub struct RunArgs {
     /// The artifact store (default: `.mascot/` next to the experiment file).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// Override a field as editing the file would (repeatable): `--set sample_candidates.k=2`,
+    /// `--set speaker=big`, `--set seed=3`.
+    #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
+    pub sets: Vec<String>,
     /// Stages executing at once (heavy model stages still run one per device).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
@@ -101,7 +104,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(e) => e,
         Err(e) => return super::report_error(e),
     };
-    let (plan, base_dir) = match load_plan(&args.file) {
+    let (plan, base_dir) = match load_plan(&args.file, &args.sets) {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
     };
@@ -191,12 +194,12 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(dir) = &report.record_dir {
         errln(&format!("run record: {}", dir.display()));
     }
-    for html in report_pages(&report.stages, &store) {
-        let line = format!("report: {}", html.display());
+    if !args.dry_run {
+        let shown = report_paths(&report, &store);
         if args.json {
-            errln(&line);
+            err(&shown);
         } else {
-            let _ = outln(&line);
+            let _ = out(&shown);
         }
     }
     if args.json {
@@ -212,16 +215,46 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-/// The `report.html` of every report stage the run built or found cached.
-fn report_pages(stages: &[crate::exec::record::StageRecord], store: &Store) -> Vec<PathBuf> {
-    stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Report)
-        .filter(|s| matches!(s.outcome, Outcome::Executed | Outcome::Cached))
-        .filter_map(|s| s.key.as_deref())
-        .map(|key| store.artifact_dir(key).join(REPORT_HTML))
-        .filter(|p| p.is_file())
-        .collect()
+
+/// Where the reports and the comparison of a run are, one line each (those that exist).
+fn report_paths(report: &crate::exec::RunReport, store: &Store) -> String {
+    let mut lines = String::new();
+    for s in &report.stages {
+        let Some(key) = &s.key else {
+            continue;
+        };
+        if !matches!(s.outcome, Outcome::Executed | Outcome::Cached) {
+            continue;
+        }
+        for file in main_files(s.kind) {
+            let path = store.artifact_dir(key).join(file);
+            if path.exists() {
+                lines.push_str(&format!(
+                    "{:<8} {:<40} {}\n",
+                    s.kind.as_str(),
+                    s.id,
+                    path.display()
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// The files a user opens first in an artifact of `kind` (none for most kinds): a report's
+/// HTML page; a comparison's HTML page across the variants and its seed table.
+pub fn main_files(kind: StageKind) -> &'static [&'static str] {
+    use crate::spec::stages::{compare::COMPARISON, report::REPORT_HTML};
+    match kind {
+        StageKind::Report => &[REPORT_HTML],
+        StageKind::Compare => &[REPORT_HTML, COMPARISON],
+        _ => &[],
+    }
+}
+
+/// The first of `main_files`.
+pub fn main_file(kind: StageKind) -> Option<&'static str> {
+    main_files(kind).first().copied()
 }
 
 /// `.mascot/` next to the experiment file.
@@ -229,7 +262,7 @@ pub fn default_store(file: &Path) -> PathBuf {
     parent_dir(file).join(".mascot")
 }
 
-fn parent_dir(file: &Path) -> PathBuf {
+pub fn parent_dir(file: &Path) -> PathBuf {
     match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -238,9 +271,18 @@ fn parent_dir(file: &Path) -> PathBuf {
 
 /// Compiles an experiment file (or reads a JSON plan); returns the plan and the directory
 /// its paths are relative to.
-pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
+pub fn load_plan(file: &Path, sets: &[String]) -> miette::Result<(Plan, PathBuf)> {
     let base_dir = parent_dir(file);
     if file.extension().is_some_and(|e| e == "json") {
+        if !sets.is_empty() {
+            return Err(miette::miette!(
+                code = "mascot::run::compile",
+                help =
+                    "give --set to the experiment file: `mascot plan FILE --set ... --format json`",
+                "--set changes an experiment file; `{}` is a compiled plan",
+                file.display()
+            ));
+        }
         let bytes = std::fs::read(file).map_err(|e| {
             miette::miette!(
                 code = "mascot::run::io",
@@ -268,7 +310,7 @@ pub fn load_plan(file: &Path) -> miette::Result<(Plan, PathBuf)> {
         })?;
         return Ok((plan, base_dir));
     }
-    let compiled = crate::plan::compile_file(file);
+    let compiled = crate::plan::compile_file_with(file, sets);
     let rendered = compiled.render();
     if !rendered.is_empty() {
         err(&rendered);

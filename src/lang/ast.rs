@@ -43,10 +43,20 @@ pub enum Item {
     },
     Sweep {
         name: Spanned<String>,
-        path: FieldPath,
-        values: Expr,
+        /// The variants it applies to (`on ["A", "B"]`; empty: the base pipeline).
+        on: Vec<Spanned<String>>,
+        /// One axis each; several make a grid (their cartesian product).
+        axes: Vec<SweepAxis>,
         span: Span,
     },
+}
+
+/// `stage.field in [values]`, one axis of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAxis {
+    pub path: FieldPath,
+    pub values: Expr,
+    pub span: Span,
 }
 
 impl Item {

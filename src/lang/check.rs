@@ -4,18 +4,17 @@
 
 use std::collections::HashMap;
 
-use crate::lang::ast::{Field, Item, PipelineEntry, VariantOp};
+use crate::lang::ast::{Field, Item, PipelineEntry};
 use crate::lang::decls::DeclBody;
 use crate::lang::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::fields::Checker;
-use crate::lang::ir::{Ir, Op, Pipeline, StageDef, SweepDef, VariantDef};
+use crate::lang::fit::max_tokens_fit;
+use crate::lang::ir::{Ir, Op, Pipeline, StageDef, VariantDef};
 use crate::lang::load::Loaded;
-use crate::lang::messages::accepted;
-use crate::lang::span::{FileId, Span, Spanned};
-use crate::lang::suggest::did_you_mean;
+use crate::lang::span::{FileId, Span};
+use crate::lang::variants::{stage_kind, sweep, variant_op};
 use crate::spec::experiment::{EXPERIMENT, PIPELINE};
-use crate::spec::field::FieldSpec;
-use crate::spec::{DeclKind, StageKind, Val};
+use crate::spec::{DeclKind, StageKind};
 
 /// Checks a loaded experiment. Loader diagnostics (syntax, imports) are included.
 pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
@@ -65,67 +64,45 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
     };
     // `listed` also holds the stages whose fields had errors, so that a variant naming one
     // is not told the pipeline lacks it.
-    let (pipeline, listed) = if root_failed {
+    let (mut pipeline, listed) = if root_failed {
         (Pipeline::default(), Vec::new())
     } else {
         pipeline(&mut c, root_items, root)
     };
+    let mut seed = seed;
+    if !root_failed {
+        apply_overrides(&mut c, &mut pipeline, &mut seed, &listed);
+    }
     let mut variants = Vec::new();
     let mut sweeps = Vec::new();
     for item in root_items {
         match item {
-            Item::Variant { name, ops, span } => {
-                let mut out = Vec::new();
-                for op in ops {
-                    if let Some(o) = variant_op(&mut c, op, &listed) {
-                        out.push(o);
-                    }
-                }
-                let _ = span;
+            Item::Variant { name, ops, .. } => {
+                let ops = ops
+                    .iter()
+                    .filter_map(|op| variant_op(&mut c, op, &listed, &pipeline))
+                    .collect();
                 variants.push(VariantDef {
                     name: name.node.clone(),
                     span: name.span,
-                    ops: out,
+                    ops,
                 });
             }
             Item::Sweep {
                 name,
-                path,
-                values,
+                on,
+                axes,
                 span,
             } => {
-                let target = path_target(&mut c, path.stage.as_ref(), &path.field, &listed);
-                let mut vals = Vec::new();
-                if let Some((stage, spec)) = target {
-                    match &values.kind {
-                        crate::lang::ast::ExprKind::List(items) if !items.is_empty() => {
-                            for it in items {
-                                if let Some(v) = c.value(it, &spec.ty, spec.name) {
-                                    vals.push((v, it.span));
-                                }
-                            }
-                            sweeps.push(SweepDef {
-                                name: name.node.clone(),
-                                span: *span,
-                                stage,
-                                field: spec.name,
-                                values: vals,
-                            });
-                        }
-                        _ => c.error(
-                            Diagnostic::error(
-                                "E028",
-                                values.span,
-                                format!("sweep `{}` has no values", name.node),
-                            )
-                            .label("empty list")
-                            .help("list at least one value: `stage.field in [a, b]`"),
-                        ),
-                    }
+                if let Some(s) = sweep(&mut c, name, on, axes, *span, &listed) {
+                    sweeps.push(s);
                 }
             }
             _ => {}
         }
+    }
+    if !root_failed {
+        max_tokens_fit(&mut c, root_items, &pipeline, &variants);
     }
     let has_pipeline = root_items
         .iter()
@@ -186,19 +163,34 @@ fn collect_names(c: &mut Checker) {
                 _ => continue,
             };
             if let Some((_, first)) = c.names.get(&name.node).copied() {
-                let d = Diagnostic::error(
-                    "E005",
-                    name.span,
-                    format!("`{}` is declared twice", name.node),
-                )
-                .label("declared again")
-                .note(first, "first declared here");
                 let d = if first.file == name.span.file {
-                    d.help("rename one of them; names are shared by every kind of declaration")
+                    Diagnostic::error(
+                        "E005",
+                        name.span,
+                        format!("`{}` is declared twice", name.node),
+                    )
+                    .label("declared again")
+                    .note(first, "first declared here")
+                    .help("rename one of them; names are shared by every kind of declaration")
                 } else {
-                    let other = c.loaded.sources.get(first.file).display.clone();
-                    d.help(format!(
-                        "`{}` is already declared in `{other}`; rename one of them",
+                    // The experiment file is read first: its declaration is the one the
+                    // user wrote against the library, so the error goes there (and sorts
+                    // with the file's own errors, not after them).
+                    let (here, there) = if first.file == FileId(0) {
+                        (first, name.span)
+                    } else {
+                        (name.span, first)
+                    };
+                    let other = c.loaded.sources.get(there.file).display.clone();
+                    Diagnostic::error(
+                        "E005",
+                        here,
+                        format!("`{}` is declared twice", name.node),
+                    )
+                    .label("also declared in an imported file")
+                    .note(there, "declared here")
+                    .help(format!(
+                        "`{}` is already declared in `{other}`; rename yours, or drop it and use the imported one",
                         name.node
                     ))
                 };
@@ -327,9 +319,10 @@ fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> (Pipeline, Vec<Sta
             let PipelineEntry::Stage { name, body, span } = e else {
                 continue;
             };
-            let Some((kind, fields)) = stage_kind(c, name) else {
+            let Some(kind) = stage_kind(c, name) else {
                 continue;
             };
+            let fields = kind.spec().fields;
             if let Some(first) = seen.get(&kind) {
                 let first = *first;
                 c.error(
@@ -376,95 +369,31 @@ fn pipeline(c: &mut Checker, items: &[Item], root: FileId) -> (Pipeline, Vec<Sta
     (out, listed)
 }
 
-fn stage_kind(
-    c: &mut Checker,
-    name: &Spanned<String>,
-) -> Option<(StageKind, &'static [FieldSpec])> {
-    if let Some(kind) = StageKind::from_name(&name.node) {
-        return Some((kind, kind.spec().fields));
-    }
-    let names: Vec<&str> = StageKind::ALL.iter().map(|k| k.as_str()).collect();
-    let mut d = Diagnostic::error("E015", name.span, format!("unknown stage `{}`", name.node))
-        .label("unknown stage");
-    d = match did_you_mean(&name.node, &names) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help(format!("the stages are: {}", names.join(", "))),
-    };
-    c.error(d);
-    None
-}
-
-/// The stage (None: a pipeline setting) and field a path names.
-fn path_target(
-    c: &mut Checker,
-    stage: Option<&Spanned<String>>,
-    field: &Spanned<String>,
-    listed: &[StageKind],
-) -> Option<(Option<StageKind>, &'static FieldSpec)> {
-    let (kind, table, what) = match stage {
-        Some(s) => {
-            let (kind, table) = stage_kind(c, s)?;
-            if !listed.contains(&kind) {
-                c.error(
-                    Diagnostic::error("E019", s.span, format!("the pipeline has no stage `{}`", s.node))
-                        .label("not in the pipeline")
-                        .help("variants change the stages of the pipeline; add the stage to the pipeline first"),
-                );
-                return None;
-            }
-            (Some(kind), table, format!("stage `{}`", s.node))
-        }
-        None => (None, PIPELINE, "the pipeline settings".to_string()),
-    };
-    match table.iter().find(|f| f.name == field.node) {
-        Some(spec) => Some((kind, spec)),
-        None => {
-            let names: Vec<&str> = table.iter().map(|f| f.name).collect();
-            let mut d = Diagnostic::error(
-                "E008",
-                field.span,
-                format!("unknown field `{}` in {what}", field.node),
-            )
-            .label("unknown field");
-            d = match did_you_mean(&field.node, &names) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("{what} accepts {}", accepted(table))),
-            };
-            c.error(d);
-            None
-        }
-    }
-}
-
-fn variant_op(c: &mut Checker, op: &VariantOp, listed: &[StageKind]) -> Option<Op> {
-    match op {
-        VariantOp::Remove { stage, .. } => {
-            let (kind, _) = stage_kind(c, stage)?;
-            if !listed.contains(&kind) {
-                c.error(
-                    Diagnostic::error(
-                        "E019",
-                        stage.span,
-                        format!(
-                            "cannot remove `{}`: the pipeline has no such stage",
-                            stage.node
-                        ),
-                    )
-                    .label("not in the pipeline")
-                    .help("remove only stages the pipeline lists"),
-                );
-                return None;
-            }
-            Some(Op::Remove(kind))
-        }
-        VariantOp::Set { path, value, .. } => {
-            let (stage, spec) = path_target(c, path.stage.as_ref(), &path.field, listed)?;
-            let v: Val = c.value(value, &spec.ty, spec.name)?;
+/// Checks the command line's `--set` overrides and applies them to the base pipeline, as if
+/// the file said so.
+fn apply_overrides(c: &mut Checker, p: &mut Pipeline, seed: &mut u64, listed: &[StageKind]) {
+    let loaded = c.loaded;
+    for op in &loaded.overrides {
+        let before = p.clone();
+        match variant_op(c, op, listed, &before) {
             Some(Op::Set {
-                stage,
-                field: spec.name,
-                value: v,
-            })
+                stage: Some(kind),
+                field,
+                value,
+                ..
+            }) => {
+                if let Some(s) = p.stages.iter_mut().find(|s| s.kind == kind) {
+                    s.fields.insert(field, value);
+                }
+            }
+            Some(Op::Set {
+                stage: None,
+                field,
+                value,
+                ..
+            }) => p.settings.insert(field, value),
+            Some(Op::Seed(n, _)) => *seed = n,
+            Some(Op::Remove(..)) | None => {}
         }
     }
 }

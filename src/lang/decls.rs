@@ -2,10 +2,11 @@
 //! then lowered by the spec layer into a persona, rubric, model (with the shared tiny-shape
 //! rule), users, dataset, judge or reward, stored by name in the checker's declarations.
 
-use crate::lang::ast::{Block, Expr};
+use crate::lang::ast::{Block, Expr, ExprKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::fields::Checker;
-use crate::lang::span::{Span, Spanned};
+use crate::lang::span::{FileId, Span, Spanned};
+use crate::spec::dataset::{DatasetSpec, disk_problem};
 use crate::spec::lower::{self, decl_fields};
 use crate::spec::model::ModelSource;
 use crate::spec::{DeclKind, LowerError};
@@ -65,6 +66,7 @@ impl Checker<'_> {
                 self.decls.users.insert(n, u);
             }),
             DeclKind::Dataset => lower::dataset(&f).map(|d| {
+                self.dataset_on_disk(&d, block, &what);
                 self.decls.datasets.insert(n, d);
             }),
             DeclKind::Judge => lower::judge(&f, &self.decls).map(|j| {
@@ -76,6 +78,49 @@ impl Checker<'_> {
             self.internal(name.span, &what, e);
         }
     }
+}
+
+impl Checker<'_> {
+    /// Warns (`W005`) when a dataset's folder or split is not on disk, at the argument.
+    fn dataset_on_disk(&mut self, d: &DatasetSpec, block: &Block, what: &str) {
+        let root = &self.loaded.sources.get(FileId(0)).path;
+        let base = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let Some(problem) = disk_problem(d, &base) else {
+            return;
+        };
+        let span = call_arg_span(block, "source", problem.field)
+            .or_else(|| field_span(block, "source"))
+            .unwrap_or(block.span);
+        self.error(
+            Diagnostic::warning("W005", span, format!("{what}: {}", problem.message))
+                .label(format!(
+                    "no such {}",
+                    if problem.field == "path" {
+                        "folder"
+                    } else {
+                        "split"
+                    }
+                ))
+                .help(problem.help),
+        );
+    }
+}
+
+/// The span of argument `arg` (named, or by its position in the dataset forms: `path`
+/// first, `split` second) of the call in field `field`.
+fn call_arg_span(block: &Block, field: &str, arg: &str) -> Option<Span> {
+    let f = block.fields.iter().find(|f| f.key.node == field)?;
+    let ExprKind::Call { args, .. } = &f.value.kind else {
+        return None;
+    };
+    let position = if arg == "path" { 0 } else { 1 };
+    args.iter()
+        .find(|a| a.name.as_ref().is_some_and(|n| n.node == arg))
+        .or_else(|| args.get(position).filter(|a| a.name.is_none()))
+        .map(|a| a.value.span)
 }
 
 fn field_span(block: &Block, name: &str) -> Option<Span> {

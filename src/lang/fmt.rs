@@ -24,6 +24,7 @@ pub fn format_source(source: &str) -> Result<String, Diagnostics> {
         next: 0,
         out: String::new(),
         last_end: 0,
+        limit: usize::MAX,
     };
     f.file(&ast);
     Ok(f.out)
@@ -41,6 +42,9 @@ struct Formatter<'a> {
     out: String,
     /// End of the last thing printed from the source (for blank-line detection).
     last_end: usize,
+    /// A trailing comment is taken only when it starts before this (the end of the block
+    /// being printed).
+    limit: usize,
 }
 
 impl Formatter<'_> {
@@ -87,6 +91,7 @@ impl Formatter<'_> {
     fn trailing(&mut self, end: usize) {
         if let Some(c) = self.comments.get(self.next)
             && c.start >= end
+            && c.start < self.limit
             && !self.src[end..c.start].contains('\n')
         {
             let text = self.src[c.start..c.end].trim_end().to_string();
@@ -96,6 +101,19 @@ impl Formatter<'_> {
             self.next += 1;
         }
         self.last_end = self.last_end.max(end);
+    }
+
+    /// Appends a comment that follows an opening bracket at `end` on its line, when it is
+    /// inside the bracket (before `close`): `{ seed: 1 } // note` keeps its comment after
+    /// the closing bracket.
+    fn trailing_inside(&mut self, end: usize, close: usize) {
+        if self
+            .comments
+            .get(self.next)
+            .is_some_and(|c| c.start < close)
+        {
+            self.trailing(end);
+        }
     }
 
     fn file(&mut self, ast: &Ast) {
@@ -162,7 +180,10 @@ impl Formatter<'_> {
             }
             Item::Pipeline { entries, span } => {
                 self.out.push_str("pipeline {");
-                self.trailing(span.start + "pipeline {".len().min(span.end - span.start));
+                self.trailing_inside(
+                    span.start + "pipeline {".len().min(span.end - span.start),
+                    span.end,
+                );
                 self.out.push('\n');
                 let mut first = true;
                 for e in entries {
@@ -208,19 +229,27 @@ impl Formatter<'_> {
             }
             Item::Sweep {
                 name,
-                path,
-                values,
+                on,
+                axes,
                 span,
             } => {
-                self.out
-                    .push_str(&format!("sweep {} {{\n", quote(&name.node)));
-                self.leading(path.span.start, 1, true);
-                self.pad(1);
-                let head = format!("{} in ", path_text(path));
-                self.out.push_str(&head);
-                self.value(values, 1, INDENT.len() + head.len());
-                self.trailing(values.span.end);
-                self.out.push('\n');
+                self.out.push_str(&format!("sweep {}", quote(&name.node)));
+                if !on.is_empty() {
+                    let names: Vec<String> = on.iter().map(|n| quote(&n.node)).collect();
+                    self.out.push_str(&format!(" on [{}]", names.join(", ")));
+                }
+                self.out.push_str(" {\n");
+                let mut first = true;
+                for axis in axes {
+                    self.leading(axis.span.start, 1, first);
+                    first = false;
+                    self.pad(1);
+                    let head = format!("{} in ", path_text(&axis.path));
+                    self.out.push_str(&head);
+                    self.value(&axis.values, 1, INDENT.len() + head.len());
+                    self.trailing(axis.values.span.end);
+                    self.out.push('\n');
+                }
                 self.leading(span.end.saturating_sub(1), 1, false);
                 self.out.push('}');
             }
@@ -240,7 +269,10 @@ impl Formatter<'_> {
             return;
         }
         self.out.push('{');
-        self.trailing(b.span.start + 1);
+        // Inside the block, a comment after its closing bracket is not a field's.
+        let outer = self.limit;
+        self.limit = b.span.end.min(outer);
+        self.trailing_inside(b.span.start + 1, b.span.end);
         self.out.push('\n');
         let mut first = true;
         for f in &b.fields {
@@ -248,6 +280,7 @@ impl Formatter<'_> {
             first = false;
         }
         self.leading(b.span.end.saturating_sub(1), indent + 1, first);
+        self.limit = outer;
         self.pad(indent);
         self.out.push('}');
         self.last_end = b.span.end;

@@ -30,6 +30,8 @@ pub fn rule_name(rule: &Rule) -> &'static str {
         Rule::set_op => "`set STAGE.FIELD = VALUE`",
         Rule::field_path => "a field path (`stage.field`)",
         Rule::sweep => "a sweep (`sweep \"NAME\" { stage.field in [...] }`)",
+        Rule::sweep_on => "the variants a sweep applies to (`on [\"A\", \"B\"]`)",
+        Rule::sweep_axis => "a sweep axis (`stage.field in [a, b]`)",
         Rule::block => "a block (`{ field: value ... }`)",
         Rule::field => "a field (`name: value`)",
         Rule::expr => "a value",

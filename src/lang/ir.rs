@@ -75,21 +75,37 @@ pub struct VariantDef {
 /// A variant operation.
 #[derive(Debug, Clone)]
 pub enum Op {
-    Remove(StageKind),
-    /// `stage` is `None` for a pipeline setting.
+    /// `remove STAGE` (the span is the operation's).
+    Remove(StageKind, Span),
+    /// `set STAGE.FIELD = VALUE`; `stage` is `None` for a pipeline setting.
     Set {
         stage: Option<StageKind>,
         field: &'static str,
         value: Val,
+        span: Span,
     },
+    /// `set seed = N`: the experiment seed.
+    Seed(u64, Span),
 }
 
-/// A sweep: one variant per value.
+/// A sweep: one variant per value, or per combination of values when it has several axes.
 #[derive(Debug, Clone)]
 pub struct SweepDef {
     pub name: String,
     pub span: Span,
-    pub stage: Option<StageKind>,
+    /// The variants it applies to, by name (empty: the base pipeline).
+    pub on: Vec<(String, Span)>,
+    pub axes: Vec<SweepAxisDef>,
+}
+
+/// One axis of a sweep: what it sets and to which values.
+#[derive(Debug, Clone)]
+pub struct SweepAxisDef {
+    /// The setting or field (`Op::Set`) or the seed (`Op::Seed`) each value is applied as:
+    /// one operation per value.
+    pub ops: Vec<Op>,
+    /// The field's name (`k`, `seed`, `speaker`), used in the variant names of a grid.
     pub field: &'static str,
-    pub values: Vec<(Val, Span)>,
+    /// The path as written (`sample_candidates.k`), used when two axes share a field name.
+    pub path: String,
 }

@@ -21,6 +21,8 @@ pub struct Loaded {
     /// For each file, the files its imports resolved to, with the import's span.
     pub imports: Vec<Vec<(FileId, Span)>>,
     pub diagnostics: Diagnostics,
+    /// Command-line `--set` overrides (`crate::lang::overrides`), in order.
+    pub overrides: Vec<crate::lang::ast::VariantOp>,
 }
 
 /// Largest source file read (imports included): 8 MiB.

@@ -36,7 +36,10 @@ pub fn describe(ty: &Ty) -> String {
         Ty::Range => "a range like `1..5`".into(),
         Ty::Ref(k) => format!("the name of a {}", k.keyword()),
         Ty::RefList(k) => format!("a list of {} names", k.keyword()),
-        Ty::Reward(l) => format!("a {}-level reward expression or reward name", l.as_str()),
+        Ty::Reward(l) => format!(
+            "{} reward expression or reward name",
+            with_article(&format!("{}-level", l.as_str()))
+        ),
         Ty::Object(_) => "an object `{ field: value }`".into(),
         Ty::ObjList(_) => "a list of objects".into(),
         Ty::StrMap => "an object of `name: \"description\"` entries".into(),
@@ -84,4 +87,13 @@ pub fn range_help(field: &str) -> String {
         "dropout" => "LoRA dropout is a probability in [0, 1)".into(),
         _ => format!("choose a value of `{field}` inside the allowed range"),
     }
+}
+
+/// `a group-level`, `an agent-level`: the word with its indefinite article.
+pub fn with_article(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }

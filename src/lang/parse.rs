@@ -31,6 +31,36 @@ pub fn parse(source: &str, file: FileId) -> Result<Ast, Diagnostics> {
     }
 }
 
+/// Parses a command-line override, `set stage.field = value` (the file holds exactly that
+/// text): the same syntax as a variant's `set`.
+pub fn parse_override(source: &str, file: FileId) -> Result<VariantOp, Diagnostic> {
+    if let Some(d) = too_deep(source, file) {
+        return Err(d);
+    }
+    let whole = MascotParser::parse(Rule::set_op, source)
+        .map_err(|e| syntax_error(e, source, file))
+        .and_then(|mut pairs| {
+            let op = pairs.next().expect("the set rule always yields one pair");
+            let end = op.as_span().end();
+            if source[end..].trim().is_empty() {
+                Ok(op)
+            } else {
+                Err(Diagnostic::error(
+                    "E002",
+                    Span::new(file, end, source.len()),
+                    "unexpected text after the value",
+                )
+                .label("not part of the value")
+                .help("give one `stage.field=value` per --set; quote strings: --set 'report.title=\"X\"'"))
+            }
+        })?;
+    let span = span_of(&whole, file);
+    let mut s = whole.into_inner();
+    let path = field_path(s.next().expect("path"), file);
+    let value = expr(s.next().expect("value"), file);
+    Ok(VariantOp::Set { path, value, span })
+}
+
 fn syntax_error(e: pest::error::Error<Rule>, source: &str, file: FileId) -> Diagnostic {
     let (start, end) = match e.location {
         InputLocation::Pos(p) => (p, p),
@@ -186,6 +216,33 @@ fn syntax_help(source: &str, pos: usize) -> String {
     if !word.is_empty() && after_word.starts_with('=') {
         return format!("fields are written with a colon: `{word}: ...`");
     }
+    // `reward r: ...` fails at `reward` itself (no item starts `reward NAME :`).
+    let declared: String = after_word
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after_declared = after_word[declared.len()..].trim_start();
+    let reward_name = match reward_before(&source[..pos]) {
+        _ if word == "reward"
+            && !declared.is_empty()
+            && (after_declared.starts_with(':') || after_declared.starts_with('{')) =>
+        {
+            Some(declared.as_str())
+        }
+        Some(name) if rest.starts_with(':') || rest.starts_with('{') => Some(name),
+        _ if source[..pos].trim_end().ends_with("reward")
+            && !word.is_empty()
+            && (after_word.starts_with(':') || after_word.starts_with('{')) =>
+        {
+            Some(word.as_str())
+        }
+        _ => None,
+    };
+    if let Some(name) = reward_name {
+        return format!(
+            "a reward is declared with `=` and an expression: `reward {name} = rm(<model>) + 0.5 * format(...)`"
+        );
+    }
     if let Some(line) = unclosed_brace(&source[..pos])
         && (TOP_LEVEL.contains(&word.as_str()) || pos == source.len())
     {
@@ -200,6 +257,14 @@ fn syntax_help(source: &str, pos: usize) -> String {
         return format!("did you mean `{k}`?");
     }
     "see the language tour in grammar/TOUR.md for the shape of each item".into()
+}
+
+/// The name in `reward NAME` when `text` ends with it (a reward declared like a field).
+fn reward_before(text: &str) -> Option<&str> {
+    let mut words = text.split_whitespace().rev();
+    let name = words.next()?;
+    let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (valid && words.next() == Some("reward")).then_some(name)
 }
 
 /// Line of the innermost `{` still open at the end of `text`.
@@ -324,11 +389,24 @@ fn item(p: Pair<Rule>, file: FileId) -> Item {
         }
         Rule::sweep => {
             let name = string_lit(next(), file);
-            let path = field_path(next(), file);
+            let mut on = Vec::new();
+            let mut axes = Vec::new();
+            for p in inner {
+                match p.as_rule() {
+                    Rule::sweep_on => on.extend(p.into_inner().map(|s| string_lit(s, file))),
+                    _ => {
+                        let span = span_of(&p, file);
+                        let mut a = p.into_inner();
+                        let path = field_path(a.next().expect("path"), file);
+                        let values = atom(a.next().expect("values"), file);
+                        axes.push(SweepAxis { path, values, span });
+                    }
+                }
+            }
             Item::Sweep {
                 name,
-                path,
-                values: atom(next(), file),
+                on,
+                axes,
                 span,
             }
         }

@@ -34,6 +34,23 @@ impl Checker<'_> {
 
     /// Checks one expression against a type.
     pub fn value(&mut self, e: &Expr, ty: &Ty, field: &str) -> Option<Val> {
+        let v = self.typed_value(e, ty, field)?;
+        let number = match v {
+            Val::Int(i) => Some(i as f64),
+            Val::Float(x) => Some(x),
+            _ => None,
+        };
+        if let Some((usual, message)) = number.and_then(|x| crate::spec::usual::unusual(field, x)) {
+            self.error(
+                Diagnostic::warning("W004", e.span, message)
+                    .label("unusual value")
+                    .help(format!("{}; check the value", usual.why)),
+            );
+        }
+        Some(v)
+    }
+
+    fn typed_value(&mut self, e: &Expr, ty: &Ty, field: &str) -> Option<Val> {
         if let ExprKind::Paren(inner) = &e.kind
             && !matches!(ty, Ty::Reward(_))
         {
@@ -224,8 +241,11 @@ impl Checker<'_> {
                             "E013",
                             e.span,
                             format!(
-                                "`{field}` needs a {}-level reward, but `{n}` is {}-level",
-                                level.as_str(),
+                                "`{field}` needs {} reward, but `{n}` is {}-level",
+                                crate::lang::messages::with_article(&format!(
+                                    "{}-level",
+                                    level.as_str()
+                                )),
                                 actual.as_str()
                             ),
                         )

@@ -5,7 +5,8 @@
 //! upstream nodes, is the stage kind's own business (`crate::spec::stages::<kind>`); the
 //! builder hands each kind a [`Graph`] of the variant being built.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
@@ -17,9 +18,9 @@ use crate::plan::key::ContentKey;
 use crate::plan::key::{canonicalize, content_key};
 use crate::plan::sealed::Plan;
 use crate::plan::sealed::PlanError;
-use crate::spec::stages::{Planner, SummaryInput, SummaryNode, SummaryPlan};
+use crate::spec::stages::{Planner, SummaryInput, SummaryVariant};
 use crate::spec::wiring::{Graph, NewNode, NodeRef, PipelineView, Placed};
-use crate::spec::{ExternalInput, Fields, LowerError, StageKind};
+use crate::spec::{ExternalInput, LowerError, StageKind};
 
 /// Why a plan could not be built (a bug in the planner or a stage kind, not in the file).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -44,18 +45,6 @@ pub enum BuildError {
     },
 }
 
-/// A summary stage (`report`) being collected over the variants that list it.
-struct Summary<'a> {
-    kind: StageKind,
-    plan: &'static SummaryPlan,
-    fields: Vec<&'a Fields>,
-    variants: Vec<String>,
-    inputs: Vec<NodeIndex>,
-    /// The variants listing the stage that contain each input (a sweep has thousands of
-    /// final nodes).
-    input_variants: HashMap<NodeIndex, Vec<String>>,
-}
-
 /// Builds the deduplicated DAG of every variant.
 pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> {
     let mut b = Builder {
@@ -63,76 +52,13 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
         by_key: HashMap::new(),
     };
     let mut plan_variants = Vec::new();
-    let mut summaries: Vec<Summary> = Vec::new();
     for v in variants {
         let nodes = b.variant(ir, v)?;
-        for s in &v.pipeline.stages {
-            let Planner::Summary(plan) = &s.kind.spec().plan else {
-                continue;
-            };
-            let at = match summaries.iter().position(|x| x.kind == s.kind) {
-                Some(i) => i,
-                None => {
-                    summaries.push(Summary {
-                        kind: s.kind,
-                        plan,
-                        fields: Vec::new(),
-                        variants: Vec::new(),
-                        inputs: Vec::new(),
-                        input_variants: HashMap::new(),
-                    });
-                    summaries.len() - 1
-                }
-            };
-            let summary = &mut summaries[at];
-            let read = nodes
-                .iter()
-                .copied()
-                .filter(|n| summary.plan.reads.contains(&b.graph[*n].kind));
-            for n in read.chain(terminal(&b.graph, &nodes)) {
-                let listing = summary.input_variants.entry(n).or_insert_with(|| {
-                    summary.inputs.push(n);
-                    Vec::new()
-                });
-                if listing.last() != Some(&v.name) {
-                    listing.push(v.name.clone());
-                }
-            }
-            summary.fields.push(&s.fields);
-            summary.variants.push(v.name.clone());
-        }
-        plan_variants.push((v.name.clone(), v.description.clone(), nodes));
+        plan_variants.push((v, nodes));
     }
-    summaries.sort_by_key(|s| s.kind);
-    for s in summaries {
-        let inputs: Vec<SummaryNode> = s
-            .inputs
-            .iter()
-            .map(|n| SummaryNode {
-                id: b.graph[*n].id.clone(),
-                kind: b.graph[*n].kind,
-                variants: s.input_variants.get(n).cloned().unwrap_or_default(),
-            })
-            .collect();
-        let input = SummaryInput {
-            fields: &s.fields,
-            experiment: &ir.experiment,
-            variants: &s.variants,
-            inputs: &inputs,
-        };
-        let lowered = (s.plan.lower)(&input).map_err(|error| BuildError::Lower {
-            kind: s.kind.as_str(),
-            variant: s.variants[0].clone(),
-            error,
-        })?;
-        let node = b.node(&s.variants[0], s.kind, None, &lowered, s.inputs, vec![]);
-        let listing: HashSet<&String> = s.variants.iter().collect();
-        for (name, _, nodes) in &mut plan_variants {
-            if listing.contains(name) {
-                b.graph[node].variants.push(name.clone());
-                b.graph[node].variants.dedup();
-                nodes.push(node);
-            }
+    for kind in StageKind::ALL {
+        if let Planner::Summary { over, lower } = kind.spec().plan {
+            b.summary(ir, *kind, over, lower, &plan_variants)?;
         }
     }
     // Nodes are created after their inputs, so index order is a topological order (which
@@ -141,22 +67,19 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
     let stages: Vec<Stage> = nodes.into_iter().map(|n| n.weight).collect();
     let variants = plan_variants
         .into_iter()
-        .map(|(name, description, mut nodes)| {
+        .map(|(v, mut nodes)| {
             nodes.sort();
             nodes.dedup();
             Variant {
-                name,
-                description,
+                name: v.name.clone(),
+                description: v.description.clone(),
                 stages: nodes.iter().map(|n| stages[n.index()].id.clone()).collect(),
             }
         })
         .collect();
-    Ok(Plan::new(
-        ir.experiment.clone(),
-        ir.source.clone(),
-        variants,
-        stages,
-    )?)
+    // The file's name only: a plan (and its snapshot) does not depend on where it was made.
+    let source = ir.source.file_name().map(PathBuf::from).unwrap_or_default();
+    Ok(Plan::new(ir.experiment.clone(), source, variants, stages)?)
 }
 
 /// Nodes of a variant that no other node of the variant consumes.
@@ -170,6 +93,13 @@ fn terminal(graph: &DiGraph<Stage, ()>, nodes: &[NodeIndex]) -> Vec<NodeIndex> {
                 .any(|m| nodes.contains(&m))
         })
         .collect()
+}
+
+/// The identity of a node being added: its id, key and the variants that need it.
+struct Made {
+    id: String,
+    key: ContentKey,
+    variants: Vec<String>,
 }
 
 struct Builder {
@@ -203,6 +133,24 @@ impl Builder {
             Some(l) => format!("{variant}/{}/{l}", kind.as_str()),
             None => format!("{variant}/{}", kind.as_str()),
         };
+        let made = Made {
+            id,
+            key,
+            variants: vec![variant.to_string()],
+        };
+        self.insert(made, kind, params, inputs, external)
+    }
+
+    /// Adds a new node (its key is not in the graph yet).
+    fn insert(
+        &mut self,
+        made: Made,
+        kind: StageKind,
+        params: &Value,
+        inputs: Vec<NodeIndex>,
+        external: Vec<ExternalInput>,
+    ) -> NodeIndex {
+        let Made { id, key, variants } = made;
         let stage = Stage {
             id,
             kind,
@@ -212,7 +160,7 @@ impl Builder {
             inputs: inputs.iter().map(|i| self.graph[*i].id.clone()).collect(),
             external,
             key: key.clone(),
-            variants: vec![variant.to_string()],
+            variants,
         };
         let n = self.graph.add_node(stage);
         for i in inputs {
@@ -222,12 +170,84 @@ impl Builder {
         n
     }
 
+    /// The one `kind` node over the results of every variant whose pipeline lists `over`
+    /// (what its `over` nodes read), when at least two variants do. It belongs to no
+    /// variant: a plan restricted to some variants leaves it out unless all are selected.
+    fn summary(
+        &mut self,
+        ir: &Ir,
+        kind: StageKind,
+        over: StageKind,
+        lower: fn(&SummaryInput) -> Result<Value, LowerError>,
+        variants: &[(&ExpandedVariant, Vec<NodeIndex>)],
+    ) -> Result<Option<NodeIndex>, BuildError> {
+        let mut inputs: Vec<NodeIndex> = Vec::new();
+        let mut position: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut compared = Vec::new();
+        for (v, nodes) in variants {
+            if !v.pipeline.has(over) {
+                continue;
+            }
+            let mut mine = Vec::new();
+            for n in nodes.iter().filter(|n| self.graph[**n].kind == over) {
+                for i in self.inputs_of(*n) {
+                    let at = *position.entry(i).or_insert_with(|| {
+                        inputs.push(i);
+                        inputs.len() - 1
+                    });
+                    if !mine.contains(&at) {
+                        mine.push(at);
+                    }
+                }
+            }
+            compared.push(SummaryVariant {
+                name: v.name.clone(),
+                group: v.group.clone(),
+                seed: v.seed,
+                inputs: mine,
+            });
+        }
+        if compared.len() < 2 {
+            return Ok(None);
+        }
+        let input = SummaryInput {
+            experiment: &ir.experiment,
+            variants: &compared,
+        };
+        let lowered = lower(&input).map_err(|error| BuildError::Lower {
+            kind: kind.as_str(),
+            variant: compared[0].name.clone(),
+            error,
+        })?;
+        let input_keys: Vec<ContentKey> =
+            inputs.iter().map(|i| self.graph[*i].key.clone()).collect();
+        let refs: Vec<&ContentKey> = input_keys.iter().collect();
+        let made = Made {
+            id: format!("{}/{}", ir.base, kind.as_str()),
+            key: content_key(kind, &lowered, &[], &refs),
+            variants: Vec::new(),
+        };
+        Ok(Some(self.insert(made, kind, &lowered, inputs, vec![])))
+    }
+
+    /// A node's inputs, in the order they enter its key.
+    fn inputs_of(&self, n: NodeIndex) -> Vec<NodeIndex> {
+        let mut found: Vec<NodeIndex> = self
+            .graph
+            .neighbors_directed(n, petgraph::Direction::Incoming)
+            .collect();
+        let order = &self.graph[n].inputs;
+        found.sort_by_key(|i| order.iter().position(|id| *id == self.graph[*i].id));
+        found
+    }
+
     /// Every node one variant needs, in creation order: each stage of its pipeline (in kind
     /// order) adds its nodes through the variant's [`Graph`].
     fn variant(&mut self, ir: &Ir, v: &ExpandedVariant) -> Result<Vec<NodeIndex>, BuildError> {
         let stages = v.pipeline.stage_fields();
         let view = PipelineView {
-            seed: ir.seed,
+            experiment: &ir.experiment,
+            seed: v.seed,
             settings: &v.pipeline.settings,
             stages: &stages,
             decls: &ir.decls,
@@ -268,6 +288,17 @@ impl Graph for VariantGraph<'_> {
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, p)| p.clone())
+            .collect()
+    }
+
+    fn variant(&self) -> &str {
+        self.variant
+    }
+
+    fn results(&self) -> Vec<NodeRef> {
+        terminal(&self.builder.graph, &self.nodes)
+            .into_iter()
+            .map(|n| NodeRef(n.index()))
             .collect()
     }
 

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::lang::overrides::add_overrides;
 use crate::lang::{Diagnostics, Loaded, SourceMap, check, load_bytes, load_file};
 use crate::plan::build::build;
 use crate::plan::expand::expand;
@@ -30,6 +31,14 @@ impl Compiled {
 /// Reads and compiles a file.
 pub fn compile_file(path: &Path) -> Compiled {
     compile(load_file(path))
+}
+
+/// Reads and compiles a file with command-line overrides (`--set stage.field=value`,
+/// `crate::lang::overrides`).
+pub fn compile_file_with(path: &Path, sets: &[String]) -> Compiled {
+    let mut loaded = load_file(path);
+    add_overrides(&mut loaded, sets);
+    compile(loaded)
 }
 
 /// Compiles a root file whose bytes are given; imports are read from disk.

@@ -11,10 +11,11 @@ pub mod key;
 pub mod render;
 pub mod rules;
 pub mod sealed;
+pub mod snapshot;
 
 pub use build::build;
-pub use compile::{Compiled, compile, compile_bytes, compile_file};
+pub use compile::{Compiled, compile, compile_bytes, compile_file, compile_file_with};
 pub use expand::{ExpandedVariant, expand};
 pub use ir::{Stage, StageId, Variant};
 pub use key::{ContentKey, content_key};
-pub use sealed::{Plan, PlanError, PlanParts};
+pub use sealed::{Plan, PlanError, PlanParts, RestrictError};

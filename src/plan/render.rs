@@ -22,7 +22,11 @@ pub fn text(plan: &Plan) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "  {}{desc}: {} stages", v.name, v.stages.len());
     }
-    let _ = writeln!(out, "stages ({}):", plan.stages().len());
+    let _ = writeln!(
+        out,
+        "stages ({}), each with its plan key (`mascot show FILE STAGE` gives the store key, which adds the contents of the files it reads):",
+        plan.stages().len()
+    );
     for s in plan.stages() {
         let _ = writeln!(out, "  {} {} [{}]", s.key.short(), s.id, s.kind.as_str());
         for (i, input) in s.inputs.iter().enumerate() {
@@ -48,8 +52,9 @@ pub fn json(plan: &Plan) -> String {
     serde_json::to_string_pretty(plan).unwrap_or_default() + "\n"
 }
 
+/// The compact YAML made for snapshots (`crate::plan::snapshot`).
 pub fn yaml(plan: &Plan) -> String {
-    serde_yaml::to_string(plan).unwrap_or_default()
+    crate::plan::snapshot::yaml(plan)
 }
 
 /// Graphviz: one box per stage (id, kind, short key), an edge per input.

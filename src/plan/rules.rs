@@ -8,9 +8,10 @@ use crate::spec::wiring::{PipelineView, Problem};
 
 /// Every problem of one (expanded) pipeline. A kind whose rules cannot be evaluated (its
 /// table and its code disagree) is itself a problem, reported as an internal error.
-pub fn problems(p: &Pipeline, decls: &Decls, seed: u64) -> Vec<Problem> {
+pub fn problems(p: &Pipeline, decls: &Decls, experiment: &str, seed: u64) -> Vec<Problem> {
     let stages = p.stage_fields();
     let view = PipelineView {
+        experiment,
         seed,
         settings: &p.settings,
         stages: &stages,

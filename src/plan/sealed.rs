@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::ir::{Stage, StageId, Variant};
+use crate::plan::ir::{Stage, Variant};
 use crate::plan::key::{ContentKey, content_key};
 
 /// The compiled experiment: a sealed DAG (see the module documentation).
@@ -20,7 +20,7 @@ use crate::plan::key::{ContentKey, content_key};
 #[serde(try_from = "PlanParts")]
 pub struct Plan {
     experiment: String,
-    /// The experiment file, as given on the command line.
+    /// The experiment file's name (without its directory).
     source: PathBuf,
     variants: Vec<Variant>,
     /// Topologically sorted, deduplicated.
@@ -65,7 +65,7 @@ impl Plan {
         &self.experiment
     }
 
-    /// The experiment file, as given on the command line.
+    /// The experiment file's name (without its directory).
     pub fn source(&self) -> &Path {
         &self.source
     }
@@ -84,24 +84,53 @@ impl Plan {
         self.stages.iter().find(|s| s.id == id)
     }
 
-    /// The plan of one variant only, and the ids of the variant's stages it leaves out
-    /// because they also read other variants' stages (a shared `report`); `None` when the
-    /// plan has no such variant.
-    pub fn restrict(&self, variant: &str) -> Option<Result<(Plan, Vec<StageId>), PlanError>> {
-        let mut v = self.variants.iter().find(|v| v.name == variant)?.clone();
-        let mut kept: Vec<Stage> = Vec::new();
-        let mut left_out = Vec::new();
-        for s in self.stages.iter().filter(|s| v.stages.contains(&s.id)) {
-            if s.inputs.iter().all(|i| kept.iter().any(|k| &k.id == i)) {
-                kept.push(s.clone());
-            } else {
-                left_out.push(s.id.clone());
+    /// The plan of some variants only: every stage one of them needs, and the inputs of
+    /// those (a closed plan: it runs as it is), plus each stage of no variant (the
+    /// comparison) whose inputs are all selected. Names repeat harmlessly; a name that is
+    /// no variant is an error.
+    pub fn restrict(&self, names: &[String]) -> Result<Plan, RestrictError> {
+        let mut wanted: HashSet<&str> = HashSet::new();
+        let mut variants = Vec::new();
+        for name in names {
+            let Some(v) = self.variants.iter().find(|v| &v.name == name) else {
+                return Err(RestrictError::UnknownVariant(name.clone()));
+            };
+            if !variants.iter().any(|x: &Variant| x.name == v.name) {
+                variants.push(v.clone());
+            }
+            wanted.extend(v.stages.iter().map(String::as_str));
+        }
+        // Inputs before readers: walking the stages backwards closes over inputs in one pass.
+        for s in self.stages.iter().rev() {
+            if wanted.contains(s.id.as_str()) {
+                wanted.extend(s.inputs.iter().map(String::as_str));
             }
         }
-        v.stages.retain(|id| !left_out.contains(id));
-        let plan = Plan::new(self.experiment.clone(), self.source.clone(), vec![v], kept);
-        Some(plan.map(|p| (p, left_out)))
+        let mut kept: Vec<Stage> = Vec::new();
+        for s in &self.stages {
+            let selected = wanted.contains(s.id.as_str())
+                || (s.variants.is_empty()
+                    && !s.inputs.is_empty()
+                    && s.inputs.iter().all(|i| wanted.contains(i.as_str())));
+            if selected {
+                wanted.insert(s.id.as_str());
+                kept.push(s.clone());
+            }
+        }
+        // Keep the variants in plan order.
+        variants.sort_by_key(|v| self.variants.iter().position(|x| x.name == v.name));
+        Plan::new(self.experiment.clone(), self.source.clone(), variants, kept)
+            .map_err(RestrictError::Invalid)
     }
+}
+
+/// Why a plan could not be restricted to some variants.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestrictError {
+    #[error("no variant `{0}`")]
+    UnknownVariant(String),
+    #[error("the restricted plan is not valid: {0}")]
+    Invalid(PlanError),
 }
 
 /// Why a plan is not valid. For a compiled plan this is a planner bug; for a JSON plan, a

@@ -65,7 +65,10 @@ pub const CODES: &[ErrorCode] = &[
         "an experiment header, pipeline, variant or sweep in an imported file",
     ),
     c("E024", "a second pipeline block"),
-    c("E028", "a sweep with no values"),
+    c(
+        "E028",
+        "a sweep with no values, an axis given twice, or too many combinations",
+    ),
     c(
         "E029",
         "an absolute path (paths are relative to the file that names them)",
@@ -74,12 +77,29 @@ pub const CODES: &[ErrorCode] = &[
         "E030",
         "an API key where the name of its environment variable belongs",
     ),
+    c("E031", "a sweep applies to a variant that does not exist"),
+    c(
+        "E032",
+        "a `max_tokens` that does not fit the speaker model's context",
+    ),
     c(
         "E099",
         "internal error: a field table and the code reading it disagree (a bug)",
     ),
     c("W001", "a declaration of the experiment file is never used"),
     c("W002", "the experiment has no pipeline"),
+    c(
+        "W003",
+        "a variant's `set` gives the value the pipeline already has",
+    ),
+    c(
+        "W004",
+        "a number far outside its field's usual range (`temperature: 80`)",
+    ),
+    c(
+        "W005",
+        "a dataset folder or split that does not exist (yet)",
+    ),
     c(
         "mascot::plan::invalid_build",
         "the planner made a plan that fails its own checks (a bug)",

@@ -64,3 +64,86 @@ pub const DATASET: &[FieldSpec] = &[
     ),
     f("limit", int(1), Optional),
 ];
+
+/// A dataset folder or split that is not on disk: which argument is wrong (`path` or
+/// `split`), why, and what to write instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskProblem {
+    pub field: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
+/// Checks that a dataset's folder and split exist under `base` (the experiment file's
+/// directory): ED reads `<path>/<split>.csv`, QMSum `<path>/data/<Domain>/<split>/`.
+pub fn disk_problem(spec: &DatasetSpec, base: &std::path::Path) -> Option<DiskProblem> {
+    let root = base.join(&spec.path);
+    let shown = spec.path.to_string_lossy().replace('\\', "/");
+    if !root.is_dir() {
+        return Some(DiskProblem {
+            field: "path",
+            message: format!("dataset folder `{shown}` does not exist"),
+            help: format!(
+                "the path is relative to the file that names it (here: `{}`); the shipped data is in `data/`",
+                base.join(&spec.path).to_string_lossy()
+            ),
+        });
+    }
+    let (present, splits) = match &spec.source {
+        DatasetSource::EmpatheticDialogues { .. } => {
+            let file = root.join(format!("{}.csv", spec.split));
+            (
+                file.is_file(),
+                names_in(&root, |p| p.extension().is_some_and(|e| e == "csv")),
+            )
+        }
+        DatasetSource::Qmsum { .. } => {
+            let data = root.join("data");
+            let domains: Vec<std::path::PathBuf> = std::fs::read_dir(&data)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.is_dir())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let present = domains.iter().any(|d| d.join(&spec.split).is_dir());
+            let mut splits: Vec<String> = domains
+                .iter()
+                .flat_map(|d| names_in(d, |p| p.is_dir()))
+                .collect();
+            splits.sort();
+            splits.dedup();
+            (present, splits)
+        }
+    };
+    if present {
+        return None;
+    }
+    let help = if splits.is_empty() {
+        format!("`{shown}` holds no split; check the path")
+    } else {
+        let quoted: Vec<String> = splits.iter().map(|s| format!("\"{s}\"")).collect();
+        format!("the splits in `{shown}` are {}", quoted.join(", "))
+    };
+    Some(DiskProblem {
+        field: "split",
+        message: format!("dataset `{shown}` has no split `{}`", spec.split),
+        help,
+    })
+}
+
+/// The file stems (or directory names) in `dir` that `keep` accepts, sorted.
+fn names_in(dir: &std::path::Path, keep: impl Fn(&std::path::Path) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| keep(p))
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}

@@ -5,6 +5,7 @@
 //! crate but [`crate::util`].
 
 pub mod codes;
+pub mod context;
 pub mod dataset;
 pub mod decl_kind;
 pub mod decls;
@@ -23,6 +24,7 @@ pub mod rubric;
 pub mod stages;
 pub mod symbol;
 pub mod users;
+pub mod usual;
 pub mod value;
 pub mod wiring;
 

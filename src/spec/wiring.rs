@@ -56,7 +56,9 @@ impl ExternalInput {
 /// One (expanded) pipeline as the stage kinds see it.
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineView<'a> {
-    /// The experiment seed.
+    /// The experiment's title.
+    pub experiment: &'a str,
+    /// The experiment seed (a seed sweep gives each of its variants its own).
     pub seed: u64,
     /// The pipeline's own settings (`speaker`, `director`, `personas`).
     pub settings: &'a Fields,
@@ -201,4 +203,9 @@ pub trait Graph {
     fn nodes(&self, kind: StageKind) -> Vec<Placed>;
     /// Adds a node (or finds the equal one another variant made); returns it.
     fn add(&mut self, node: NewNode) -> NodeRef;
+    /// The variant being built.
+    fn variant(&self) -> &str;
+    /// The variant's results so far: its nodes that no other node of the variant reads, in
+    /// the order they were added.
+    fn results(&self) -> Vec<NodeRef>;
 }

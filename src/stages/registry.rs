@@ -6,7 +6,7 @@ use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::{
-    align_personas, build_preferences, evaluate, generate_conversations, judge_candidates,
+    align_personas, build_preferences, compare, evaluate, generate_conversations, judge_candidates,
     load_dataset, optimize_director, report, sample_candidates, simulated_users,
     train_reward_model, train_sft,
 };
@@ -45,6 +45,7 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::AlignPersonas, align_personas::VERSION, align_personas::run),
     imp(StageKind::OptimizeDirector, optimize_director::VERSION, optimize_director::run),
     imp(StageKind::Report, report::VERSION, report::run),
+    imp(StageKind::Compare, compare::VERSION, compare::run),
 ];
 
 /// The implementation of `kind`, when this build executes it.

@@ -20,17 +20,26 @@ use crate::stages::output::StageOutput;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `report` stages only).
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: ReportParams = ctx.params()?;
+    Ok(StageOutput {
+        summary: render(ctx, &params)?,
+    })
+}
+
+/// Writes the report over every input of `ctx` into its output directory, with `params`
+/// saying which variants each input belongs to; returns the stage summary. Shared by
+/// `report` (one variant) and `compare` (every variant).
+pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde_json::Value> {
     ctx.progress.set_total(ctx.inputs.len() as u64 + 1);
     let mut evaluations = Evaluations::new();
     let mut training = Vec::new();
     let mut transcripts = Vec::new();
     let mut stages = Vec::new();
     for input in &ctx.inputs {
-        let variants = variants_of(&params, input);
+        let variants = variants_of(params, input);
         match input.kind {
             StageKind::Evaluate => {
                 let labels: Vec<RowLabel> = variants.iter().map(RowLabel::variant).collect();
@@ -91,36 +100,27 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    Ok(StageOutput {
-        summary: serde_json::json!({
-            "html": REPORT_HTML,
-            "variants": input.variant_order(),
-            "systems": systems,
-            "score_rows": evaluated,
-            "judge": input.judge.label(),
-            "heuristic_judge": input.judge.is_heuristic(),
-            "training_runs": input.training.len(),
-            "transcripts": input.transcripts.len(),
-            "tables": files.tables,
-            "plots": files.plots,
-            "files": files.files.len(),
-        }),
-    })
+    Ok(serde_json::json!({
+        "html": REPORT_HTML,
+        "variants": input.variant_order(),
+        "systems": systems,
+        "score_rows": evaluated,
+        "judge": input.judge.label(),
+        "heuristic_judge": input.judge.is_heuristic(),
+        "training_runs": input.training.len(),
+        "transcripts": input.transcripts.len(),
+        "tables": files.tables,
+        "plots": files.plots,
+        "files": files.files.len(),
+    }))
 }
 
-/// The variants the plan files an input under; an input the parameters do not list (a plan
-/// compiled before they did) goes under the variant its id starts with.
+/// The variants the plan files an input under; an input the parameters do not list belongs
+/// to every variant of the report (a `report` node covers one).
 fn variants_of(params: &ReportParams, input: &InputArtifact) -> Vec<String> {
     match params.inputs.get(&input.id) {
         Some(v) if !v.is_empty() => v.clone(),
-        _ => vec![
-            input
-                .id
-                .split('/')
-                .next()
-                .unwrap_or(input.id.as_str())
-                .to_string(),
-        ],
+        _ => params.variants.clone(),
     }
 }
 

@@ -15,8 +15,9 @@ use crate::stages::output::StageOutput;
 use crate::stages::sampler::{Message, ModelSampler, ResponseSampler};
 use crate::util::{read_jsonl, write_json, write_jsonl};
 
-/// Bump when what this stage writes changes (reruns `sample_candidates` stages only).
-pub const VERSION: u32 = 1;
+/// Bump when what this stage writes changes (reruns `sample_candidates` stages only). 2: the
+/// summary counts the replies cut short by the model's context (`cut_by_context`).
+pub const VERSION: u32 = 2;
 
 /// Conversations sent to the model in one call.
 pub const BATCH: usize = 8;
@@ -92,6 +93,7 @@ pub fn sample_with(
     }
     ctx.progress.set_total(requests.len() as u64);
     let mut candidates = Vec::with_capacity(requests.len());
+    let mut cut_by_context = 0usize;
     for (b, batch) in requests.chunks(BATCH).enumerate() {
         let conversations: Vec<Vec<Message>> = batch
             .iter()
@@ -118,6 +120,7 @@ pub fn sample_with(
             ));
         }
         for ((c, name, _, k), s) in batch.iter().zip(out) {
+            cut_by_context += usize::from(s.cut_by_context);
             candidates.push(Candidate {
                 context_id: c.id.clone(),
                 persona: (*name).clone(),
@@ -138,6 +141,12 @@ pub fn sample_with(
         prompts.len(),
         params.k
     ));
+    if cut_by_context > 0 {
+        ctx.progress.log(&format!(
+            "{cut_by_context} of {n} replies were cut short by the model's context (prompt + reply), before max_tokens = {}",
+            params.decoding.max_tokens
+        ));
+    }
     Ok(StageOutput {
         summary: serde_json::json!({
             "contexts": contexts.len(),
@@ -145,6 +154,7 @@ pub fn sample_with(
             "k": params.k,
             "candidates": n,
             "output_tokens": output_tokens,
+            "cut_by_context": cut_by_context,
             "seed": params.seed,
             "batch": BATCH,
         }),

@@ -22,6 +22,9 @@ pub struct Sampled {
     pub text: String,
     pub prompt_tokens: usize,
     pub output_tokens: usize,
+    /// The reply stopped because prompt and reply filled the model's context, before
+    /// `max_tokens` and before an end token.
+    pub cut_by_context: bool,
 }
 
 /// A chat model that samples one response per conversation.
@@ -86,11 +89,14 @@ impl ResponseSampler for ModelSampler {
             stop: Vec::new(),
         };
         let out = self.model.generate_chat(&chats, &cfg)?;
+        let context = self.model.config.max_seq_len;
         Ok(out
             .into_iter()
             .map(|g| Sampled {
                 prompt_tokens: g.prompt_ids.len(),
                 output_tokens: g.output_ids.len(),
+                cut_by_context: g.prompt_ids.len() + g.output_ids.len() >= context
+                    && g.output_ids.len() < decoding.max_tokens,
                 text: g.text,
             })
             .collect())

@@ -34,8 +34,10 @@ macro_rules! with_stage_kinds {
             /// one implementation file and one line in each registry.
             #[cfg(test)]
             Toy => toy,
-            /// Markdown summary of a run.
+            /// Markdown summary of one variant's results.
             Report => report,
+            /// One table comparing every variant that has a report (added by the planner).
+            Compare => compare,
         }
     };
 }

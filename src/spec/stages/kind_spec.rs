@@ -2,7 +2,6 @@
 //! its `SPEC`.
 
 use crate::spec::field::FieldSpec;
-use crate::spec::stages::kind::StageKind;
 use crate::spec::value::{Fields, LowerError};
 use crate::spec::wiring::{Graph, PipelineView, Problem};
 
@@ -23,37 +22,32 @@ pub struct KindSpec {
 pub enum Planner {
     /// Nodes of one variant, wired to the nodes earlier stages of that variant made.
     PerVariant(fn(&Fields, &PipelineView, &mut dyn Graph) -> Result<(), LowerError>),
-    /// One node for the whole plan that reads the final nodes of every variant listing the
-    /// stage, and every node of the kinds it names.
-    Summary(SummaryPlan),
-}
-
-/// How a summary stage is planned.
-pub struct SummaryPlan {
-    /// Its parameters.
-    pub lower: fn(&SummaryInput) -> Result<serde_json::Value, LowerError>,
-    /// Kinds whose nodes it reads in every variant listing it, besides the final nodes
-    /// (a report reads the training logs and conversations that evaluations consume).
-    pub reads: &'static [StageKind],
-}
-
-/// An upstream node of a summary stage: its id and the variants (among those listing the
-/// stage) that contain it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryNode {
-    pub id: String,
-    pub kind: StageKind,
-    pub variants: Vec<String>,
+    /// One node for the whole plan, made when at least two variants list the kind `over`:
+    /// it reads what each such variant's `over` nodes read (the variant's results), so it
+    /// compares variants. It is never listed in a pipeline; `lower` gives its parameters.
+    Summary {
+        over: crate::spec::stages::kind::StageKind,
+        lower: fn(&SummaryInput) -> Result<serde_json::Value, LowerError>,
+    },
 }
 
 /// What a summary stage is lowered from.
 pub struct SummaryInput<'a> {
-    /// The stage's fields in each variant that lists it, in variant order.
-    pub fields: &'a [&'a Fields],
     /// The experiment's title.
     pub experiment: &'a str,
-    /// The variants that list the stage, in order.
-    pub variants: &'a [String],
-    /// Its upstream nodes, in input order.
-    pub inputs: &'a [SummaryNode],
+    /// The variants it compares, in declaration order.
+    pub variants: &'a [SummaryVariant],
+}
+
+/// One variant a summary stage compares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryVariant {
+    pub name: String,
+    /// The variant it replicates with another seed (its own name when it is no seed
+    /// replicate): variants of one group are aggregated as mean +- std across seeds.
+    pub group: String,
+    /// The experiment seed of the variant.
+    pub seed: u64,
+    /// The positions, among the summary node's inputs, of this variant's results.
+    pub inputs: Vec<usize>,
 }

@@ -16,4 +16,4 @@ kind::with_stage_kinds!(declare_modules);
 use kind::declare_modules;
 
 pub use kind::StageKind;
-pub use kind_spec::{KindSpec, Planner, SummaryInput, SummaryNode, SummaryPlan};
+pub use kind_spec::{KindSpec, Planner, SummaryInput, SummaryVariant};
