@@ -1,5 +1,5 @@
 //! Model runtime benchmarks on SmolLM2-135M-Instruct (the Q4_1 GGUF): greedy decode at
-//! batch 1 and batch 8 (prefill alone, and prefill + 32 new tokens, so decode tokens/s =
+//! batch 1 and batch 8, reading the Q4_1 blocks as stored and (`_f32`) f32 weights (prefill alone, and prefill + 32 new tokens, so decode tokens/s =
 //! batch * 31 / (t_gen32 - t_prefill)), and one LoRA step as the paper trains (r 16, alpha 32,
 //! dropout 0.1 on q/k/v/o; forward, backward, Adam) at batch 4 x 128 tokens. Each case prints
 //! its peak resident memory, counted from the case's start with the model loaded (the
@@ -70,32 +70,43 @@ fn decode(c: &mut Criterion) {
         return;
     }
     let Some(path) = model_path() else { return };
-    let mut model = load_gguf(&path, Device::flex()).unwrap();
-    // Always generate the full count: no stop token.
-    model.tokenizer.stop_ids.clear();
-    let prompt = model
-        .encode_chat(&[ChatMessage::new("user", PROMPT)])
-        .unwrap();
     let mut group = c.benchmark_group("smollm2_decode");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(15));
-    for batch in [1usize, 8] {
-        reset_peak_rss();
-        let prompts = vec![prompt.clone(); batch];
-        for (label, tokens) in [("prefill", 1usize), ("gen32", NEW_TOKENS)] {
-            let cfg = SamplingConfig::greedy(tokens);
-            group.throughput(Throughput::Elements((batch * tokens) as u64));
-            group.bench_function(format!("batch{batch}/{label}"), |b| {
-                b.iter(|| {
-                    let out = model.generate_ids(black_box(&prompts), &cfg).unwrap();
-                    assert_eq!(out[0].output_ids.len(), tokens);
-                    out
-                })
-            });
+    // First the Q4_1 blocks as stored, then (`batch{N}_f32/...`) the same model with its
+    // weights as f32 rows, read back from the dequantised tensors: the precision PyTorch
+    // decodes in. One model in memory at a time, so each case's peak is its own.
+    for weights in ["", "_f32"] {
+        let mut model = load_gguf(&path, Device::flex()).unwrap();
+        if weights == "_f32" {
+            model.decoder.host = None;
         }
-        eprintln!("peak RSS decode batch {batch}: {:.0} MiB", peak_rss_mib());
+        // Always generate the full count: no stop token.
+        model.tokenizer.stop_ids.clear();
+        let prompt = model
+            .encode_chat(&[ChatMessage::new("user", PROMPT)])
+            .unwrap();
+        for batch in [1usize, 8] {
+            reset_peak_rss();
+            let prompts = vec![prompt.clone(); batch];
+            for (label, tokens) in [("prefill", 1usize), ("gen32", NEW_TOKENS)] {
+                let cfg = SamplingConfig::greedy(tokens);
+                group.throughput(Throughput::Elements((batch * tokens) as u64));
+                group.bench_function(format!("batch{batch}{weights}/{label}"), |b| {
+                    b.iter(|| {
+                        let out = model.generate_ids(black_box(&prompts), &cfg).unwrap();
+                        assert_eq!(out[0].output_ids.len(), tokens);
+                        out
+                    })
+                });
+            }
+            eprintln!(
+                "peak RSS decode batch {batch}{weights}: {:.0} MiB",
+                peak_rss_mib()
+            );
+        }
     }
     group.finish();
 }

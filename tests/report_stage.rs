@@ -323,8 +323,9 @@ fn mascot_run_prints_the_path_of_report_html() {
     assert_eq!(code, 0, "{err}");
     let line = out
         .lines()
-        .find_map(|l| l.strip_prefix("report: "))
-        .unwrap_or_else(|| panic!("no `report:` line in {out}"));
+        .filter(|l| l.starts_with("report "))
+        .find_map(|l| l.split_whitespace().last())
+        .unwrap_or_else(|| panic!("no `report` line in {out}"));
     let html = std::fs::read_to_string(line).unwrap();
     assert!(html.contains("<h1>Smoke test</h1>"), "{html}");
     // HTML-escaped: `/` is `&#x2f;`.

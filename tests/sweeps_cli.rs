@@ -322,7 +322,15 @@ fn run_prints_report_paths_and_show_and_cache_find_them_by_name() {
     let store = s.dir.path().join(".mascot");
     let report_lines: Vec<&str> = out.lines().filter(|l| l.starts_with("report ")).collect();
     assert_eq!(report_lines.len(), 10, "{out}");
-    let compare_line = out.lines().find(|l| l.starts_with("compare ")).unwrap();
+    let compare_line = out
+        .lines()
+        .find(|l| l.starts_with("compare ") && l.ends_with("comparison.md"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("compare ") && l.ends_with("report.html")),
+        "the comparison's report across variants: {out}"
+    );
     let comparison = PathBuf::from(compare_line.split_whitespace().last().unwrap());
     assert!(comparison.starts_with(&store), "{compare_line}");
     let table = std::fs::read_to_string(&comparison).unwrap();
@@ -356,8 +364,9 @@ fn run_prints_report_paths_and_show_and_cache_find_them_by_name() {
         .find_map(|l| l.strip_prefix("report:"))
         .unwrap()
         .trim();
-    let md = std::fs::read_to_string(report).unwrap();
-    assert!(md.starts_with("# No quiz"), "{md}");
+    assert!(report.ends_with("report.html"), "{report}");
+    let html = std::fs::read_to_string(report).unwrap();
+    assert!(html.contains("<title>No quiz</title>"), "{html}");
     let (code, path, _) = mascot(&["show", &f, "titled", "--path"], &[]);
     assert_eq!(code, 0);
     assert_eq!(path.trim(), report);

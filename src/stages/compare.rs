@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::spec::stages::report::ReportParams;
+use crate::spec::StageKind;
+use crate::spec::stages::report::{READS, ReportParams};
 use crate::report::stats::Moments;
 use crate::spec::stages::compare::{COMPARISON, CompareParams, ComparedVariant};
 use crate::stages::context::{InputArtifact, StageContext};
@@ -109,23 +110,48 @@ fn variant_values(
     let mut per: BTreeMap<String, Moments> = BTreeMap::new();
     for &i in &v.inputs {
         let input = input_at(ctx, v, i)?;
-        let Some(map) = input.summary.as_object() else {
+        // Training runs and conversations are read for the report's curves and transcripts;
+        // their numbers describe how a run went, not its results.
+        if input.kind != StageKind::Evaluate && READS.contains(&input.kind) {
             continue;
-        };
-        for (field, value) in map {
-            if NOT_RESULTS.contains(&field.as_str()) {
-                continue;
-            }
-            if let Some(x) = value.as_f64() {
-                let column = format!("{}.{field}", input.kind.as_str());
-                per.entry(column).or_default().push(x);
-            }
+        }
+        for (column, x) in numbers(input.kind.as_str(), &input.summary) {
+            per.entry(column).or_default().push(x);
         }
     }
     Ok(per
         .into_iter()
         .filter_map(|(c, m)| m.mean().map(|x| (c, x)))
         .collect())
+}
+
+/// The numbers of a stage summary as `kind.field` columns; a nested object's numbers as
+/// `kind.field.key` (an evaluation's overall score per system: `evaluate.agent_overall.mascot`).
+fn numbers(kind: &str, summary: &serde_json::Value) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let Some(map) = summary.as_object() else {
+        return out;
+    };
+    for (field, value) in map {
+        if NOT_RESULTS.contains(&field.as_str()) {
+            continue;
+        }
+        match value {
+            serde_json::Value::Object(inner) => {
+                for (key, v) in inner {
+                    if let Some(x) = v.as_f64() {
+                        out.push((format!("{kind}.{field}.{key}"), x));
+                    }
+                }
+            }
+            v => {
+                if let Some(x) = v.as_f64() {
+                    out.push((format!("{kind}.{field}"), x));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn render(title: &str, rows: &[Row]) -> String {

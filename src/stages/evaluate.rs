@@ -29,7 +29,7 @@ use crate::stages::output::StageOutput;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `evaluate` stages only).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Items sent to the judge in one call (the progress bar moves per chunk).
 pub const CHUNK: usize = 16;
@@ -124,17 +124,27 @@ pub fn evaluate_with(
     write_scores(&ctx.out_dir.join(SCORES_FILE), &scores)?;
     write_summary(&ctx.out_dir.join(SUMMARY_FILE), &summary)?;
 
+    // Per system, the overall score pooled over subsets: the subset cells' means weighted
+    // by their item counts, which is the mean over every judged item.
     let overall = |level: Level| {
-        summary
-            .cells
-            .iter()
-            .find(|c| {
-                c.level == level
-                    && c.criterion == crate::report::OVERALL
-                    && c.user_type.is_none()
-                    && c.speaker.is_none()
-            })
-            .and_then(|c| c.mean)
+        let mut pooled: std::collections::BTreeMap<&str, (f64, usize)> = Default::default();
+        for c in summary.cells.iter().filter(|c| {
+            c.level == level
+                && c.criterion == crate::report::OVERALL
+                && c.user_type.is_none()
+                && c.speaker.is_none()
+        }) {
+            if let Some(mean) = c.mean {
+                let (sum, n) = pooled.entry(c.system.as_str()).or_default();
+                *sum += mean * c.n as f64;
+                *n += c.n;
+            }
+        }
+        pooled
+            .into_iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(system, (sum, n))| (system.to_string(), serde_json::json!(sum / n as f64)))
+            .collect::<serde_json::Map<String, serde_json::Value>>()
     };
     Ok(StageOutput {
         summary: serde_json::json!({
