@@ -215,7 +215,6 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-
 /// Where the reports and the comparison of a run are, one line each (those that exist).
 fn report_paths(report: &crate::exec::RunReport, store: &Store) -> String {
     let mut lines = String::new();

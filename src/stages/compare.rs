@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::spec::StageKind;
-use crate::spec::stages::report::{READS, ReportParams};
 use crate::report::stats::Moments;
+use crate::spec::StageKind;
 use crate::spec::stages::compare::{COMPARISON, CompareParams, ComparedVariant};
+use crate::spec::stages::report::{READS, ReportParams};
 use crate::stages::context::{InputArtifact, StageContext};
 use crate::stages::output::StageOutput;
 use crate::util::write_atomic;
