@@ -102,6 +102,41 @@ fn artifact_with(store: &Path, file: &str) -> PathBuf {
     found.pop().unwrap()
 }
 
+/// Runs `tests/fixtures/grpo/peft_parity.mascot` with `mascot run` in `store`; returns the
+/// `align_personas` artifact folder.
+fn run_alignment(store: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("tests/fixtures/grpo/peft_parity.mascot");
+    let out = Command::new(env!("CARGO_BIN_EXE_mascot"))
+        .arg("run")
+        .arg(&file)
+        .arg("--json")
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    artifact_with(store, "align_summary.json")
+}
+
+/// The paper's LoRA dropout (0.1) draws its masks from the run's seed: two runs of the
+/// fixture's experiment write the same adapter, byte for byte.
+#[test]
+fn align_personas_with_lora_dropout_is_reproducible() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let weights = |store: &Path| {
+        std::fs::read(run_alignment(store).join("adapter/adapter_model.safetensors")).unwrap()
+    };
+    assert!(
+        weights(a.path()) == weights(b.path()),
+        "two runs trained different adapters"
+    );
+}
+
 /// Runs `tests/fixtures/grpo/peft_parity.mascot` (`align_personas` on the tiny transformers
 /// model, rewarded by the reward model trained in the same run) with `mascot run` in a
 /// temporary store and copies the aligned adapter to
@@ -110,23 +145,8 @@ fn artifact_with(store: &Path, file: &str) -> PathBuf {
 #[test]
 #[ignore]
 fn make_grpo_adapter_fixture() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let file = root.join("tests/fixtures/grpo/peft_parity.mascot");
     let store = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mascot"))
-        .arg("run")
-        .arg(&file)
-        .arg("--json")
-        .arg("--store")
-        .arg(store.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let align = artifact_with(store.path(), "align_summary.json");
+    let align = run_alignment(store.path());
     let dir = adapter();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
