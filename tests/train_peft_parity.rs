@@ -1,88 +1,36 @@
 //! A LoRA adapter trained by mascot's SFT, applied to the transformers base model with `peft`,
-//! gives the same last-position logits as `mascot logits --adapter DIR` (within 1e-4).
-//! The reference was made by `scripts/peft_reference.py` from the adapter the ignored test
-//! `make_sft_adapter_fixture` trains.
+//! gives the same last-position logits as `mascot logits --adapter DIR` (within 1e-4), the
+//! same merged logits as mascot's merged forward, and the same greedy continuation as
+//! `mascot generate --adapter DIR`. The reference was made by `scripts/peft_reference.py`
+//! from the adapter the ignored test `make_sft_adapter_fixture` trains.
 
+mod peft_support;
 mod train_support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use burn::tensor::Device;
 use mascot::model::LoadedModel;
 use mascot::train::sft::{SftConfig, SftExample, SftRun, train_sft};
 use mascot::train::{LoopConfig, NoProgress, OptimizerConfig};
-use serde::Deserialize;
+use peft_support::*;
 use train_support::*;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models")
-}
-
-#[derive(Deserialize)]
-struct Prompt {
-    text: String,
-    chat: bool,
-    input_ids: Vec<u32>,
-    logits: Vec<f32>,
-}
-
-#[derive(Deserialize)]
-struct Reference {
-    prompts: Vec<Prompt>,
-}
+const ADAPTER: &str = "tiny-llama-sft-adapter";
 
 #[test]
 fn mascot_logits_with_the_adapter_match_peft() {
-    let adapter = fixtures().join("tiny-llama-sft-adapter");
-    let reference: Reference =
-        serde_json::from_slice(&bytes(&adapter.join("reference.json"))).unwrap();
-    let mut moved = 0.0f32;
-    for prompt in &reference.prompts {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mascot"));
-        cmd.arg("logits")
-            .arg("--model")
-            .arg(fixtures().join("tiny-llama"))
-            .arg("--adapter")
-            .arg(&adapter)
-            .args(["--prompt", &prompt.text, "--json"]);
-        if prompt.chat {
-            cmd.arg("--chat");
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let ids: Vec<u32> = serde_json::from_value(json["input_ids"].clone()).unwrap();
-        let logits: Vec<f32> = serde_json::from_value(json["logits"].clone()).unwrap();
-        assert_eq!(ids, prompt.input_ids, "{}", prompt.text);
-        let worst = logits
-            .iter()
-            .zip(&prompt.logits)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
-        println!("{:?}: max |mascot - peft| = {worst:.2e}", prompt.text);
-        assert!(worst < 1e-4, "{}: {worst}", prompt.text);
+    assert_logits_match_peft(&fixtures().join(ADAPTER), 1e-2);
+}
 
-        // The adapter matters: the base alone gives other logits.
-        let base =
-            LoadedModel::from_hf_dir(&fixtures().join("tiny-llama"), Device::flex()).unwrap();
-        let plain = base.last_logits(&ids).unwrap();
-        moved = moved.max(
-            plain
-                .iter()
-                .zip(&logits)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f32::max),
-        );
-    }
-    assert!(
-        moved > 1e-2,
-        "the adapter barely changes the logits ({moved})"
-    );
+#[test]
+fn mascot_merged_forward_matches_peft_merged() {
+    assert_merged_forward_matches_peft(&fixtures().join(ADAPTER));
+}
+
+#[test]
+fn mascot_generate_with_the_adapter_matches_peft_greedy() {
+    assert_greedy_generation_matches_peft(&fixtures().join(ADAPTER));
 }
 
 #[test]

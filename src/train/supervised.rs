@@ -19,6 +19,7 @@ use super::metrics::{MetricsWriter, StepMetrics};
 use super::optimizer::{Optimizer, OptimizerConfig};
 use super::params::assign_stable_ids;
 use super::progress::{Control, ProgressEvent, TrainProgress};
+use crate::model::lora::seed_lora_dropout;
 
 /// Epochs, batching, seed and checkpointing of a supervised run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +198,7 @@ pub fn run_supervised<T: SupervisedTask>(
         let step_weight: f64 = items.iter().map(|&i| task.weight(i)).sum();
         let mut accumulator = GradientsAccumulator::<T::Model>::new();
         let mut loss_value = 0.0f64;
+        seed_lora_dropout(config.seed, optimizer.steps_done() as u64 + 1);
         for micro in items.chunks(config.batch) {
             let loss = task.micro_loss(&model, micro, step_weight.max(f64::MIN_POSITIVE))?;
             loss_value += f64::from(loss.clone().into_scalar::<f32>());

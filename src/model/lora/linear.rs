@@ -12,6 +12,7 @@ use burn::tensor::module::linear;
 use burn::tensor::{Distribution, Tensor, TensorData};
 use mascot_kernels::dropout_mask;
 
+use super::dropout_seed::next_dropout_key;
 use crate::model::device::is_cpu;
 
 /// A linear layer with an optional LoRA adapter. Field names follow burn's `Linear`.
@@ -58,8 +59,10 @@ impl LowRankAdapter {
     }
 
     /// Inverted dropout as burn's `Dropout` (training only). On the CPU the mask comes from a
-    /// counter-based generator keyed by one draw of the device's seeded generator, which is
-    /// an order of magnitude faster than drawing every element from it.
+    /// counter-based generator (an order of magnitude faster than drawing every element from
+    /// the device's generator) keyed by the next key of the thread's seeded stream
+    /// ([`super::seed_lora_dropout`]), or by one draw of the device's generator when a
+    /// trainer seeded none.
     fn drop<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let prob = self.dropout.prob;
         let device = x.device();
@@ -70,11 +73,16 @@ impl LowRankAdapter {
             return self.dropout.forward(x);
         }
         let plain = device.without_autodiff();
-        let draw = Tensor::<1>::random([2], Distribution::Default, &plain).into_data();
-        let Ok(draw) = draw.try_to_vec::<f32>() else {
-            return self.dropout.forward(x);
+        let key = match next_dropout_key() {
+            Some(key) => key,
+            None => {
+                let draw = Tensor::<1>::random([2], Distribution::Default, &plain).into_data();
+                let Ok(draw) = draw.try_to_vec::<f32>() else {
+                    return self.dropout.forward(x);
+                };
+                (u64::from(draw[0].to_bits()) << 32) | u64::from(draw[1].to_bits())
+            }
         };
-        let key = (u64::from(draw[0].to_bits()) << 32) | u64::from(draw[1].to_bits());
         let shape = x.shape();
         let mut mask = vec![0.0f32; shape.num_elements()];
         dropout_mask(key, (1.0 - prob) as f32, &mut mask);

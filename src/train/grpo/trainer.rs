@@ -25,6 +25,7 @@ use super::rollout::{Rollout, RolloutSource};
 use super::scoring::score_rows;
 use super::update::{UpdateRow, UpdateSettings, policy_gradients};
 use crate::model::decoder::Decoder;
+use crate::model::lora::seed_lora_dropout;
 use crate::model::{LoadedModel, SamplingConfig};
 use crate::train::checkpoint::Checkpointer;
 use crate::train::data_order::{DataCursor, steps_per_epoch};
@@ -355,8 +356,9 @@ where
             if optimizer.steps_done() >= total {
                 break;
             }
-            let outcome = policy_gradients(&policy.decoder, &rows, &update, &policy.device)?;
             let step = optimizer.steps_done() + 1;
+            seed_lora_dropout(config.seed, step as u64);
+            let outcome = policy_gradients(&policy.decoder, &rows, &update, &policy.device)?;
             if !outcome.stats.loss.is_finite() {
                 return Err(TrainError::NonFinite {
                     step,
