@@ -29,7 +29,8 @@ use crate::train::reward::load_reward_model;
 use crate::util::{read_jsonl, write_json};
 
 /// Bump when what this stage writes changes (reruns `align_personas` stages only).
-pub const VERSION: u32 = 1;
+/// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
+pub const VERSION: u32 = 2;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: AlignPersonasParams = ctx.params()?;

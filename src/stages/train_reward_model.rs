@@ -15,7 +15,8 @@ use crate::train::{LoopConfig, OptimizerConfig};
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `train_reward_model` stages only).
-pub const VERSION: u32 = 1;
+/// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
+pub const VERSION: u32 = 2;
 
 /// Most pairs in one forward pass; a larger `batch` is accumulated over several passes.
 pub const MAX_MICRO_BATCH: usize = 8;

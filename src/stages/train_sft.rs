@@ -25,7 +25,8 @@ use crate::train::{LoopConfig, OptimizerConfig};
 use crate::util::{read_jsonl, write_jsonl};
 
 /// Bump when what this stage writes changes (reruns `train_sft` stages only).
-pub const VERSION: u32 = 1;
+/// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
+pub const VERSION: u32 = 2;
 
 /// Optimizer steps between checkpoints.
 pub const CHECKPOINT_EVERY: usize = 25;
