@@ -258,7 +258,7 @@ fn scores_are_rescaled_and_aggregated_and_a_failure_is_not_a_zero() {
 
 #[test]
 fn failures_over_the_limit_fail_the_stage_with_the_reason() {
-    let err = run(0.2).err().expect("1 failure of 4 items is over 20%");
+    let err = run(0.2).expect_err("1 failure of 4 items is over 20%");
     let text = format!("{err:?}");
     assert!(text.contains("no JSON object in the answer"), "{text}");
 }

@@ -31,7 +31,7 @@ pub fn add_overrides(loaded: &mut Loaded, sets: &[String]) {
         loaded.imports.push(vec![]);
         match parse_override(&loaded.sources.get(id).text, id) {
             Ok(op) => loaded.overrides.push(op),
-            Err(d) => loaded.diagnostics.push(d),
+            Err(d) => loaded.diagnostics.push(*d),
         }
     }
 }

@@ -32,26 +32,28 @@ pub fn parse(source: &str, file: FileId) -> Result<Ast, Diagnostics> {
 }
 
 /// Parses a command-line override, `set stage.field = value` (the file holds exactly that
-/// text): the same syntax as a variant's `set`.
-pub fn parse_override(source: &str, file: FileId) -> Result<VariantOp, Diagnostic> {
+/// text): the same syntax as a variant's `set`. The error is boxed (a `Diagnostic` is large).
+pub fn parse_override(source: &str, file: FileId) -> Result<VariantOp, Box<Diagnostic>> {
     if let Some(d) = too_deep(source, file) {
-        return Err(d);
+        return Err(Box::new(d));
     }
     let whole = MascotParser::parse(Rule::set_op, source)
-        .map_err(|e| syntax_error(e, source, file))
+        .map_err(|e| Box::new(syntax_error(e, source, file)))
         .and_then(|mut pairs| {
             let op = pairs.next().expect("the set rule always yields one pair");
             let end = op.as_span().end();
             if source[end..].trim().is_empty() {
                 Ok(op)
             } else {
-                Err(Diagnostic::error(
-                    "E002",
-                    Span::new(file, end, source.len()),
-                    "unexpected text after the value",
-                )
-                .label("not part of the value")
-                .help("give one `stage.field=value` per --set; quote strings: --set 'report.title=\"X\"'"))
+                Err(Box::new(
+                    Diagnostic::error(
+                        "E002",
+                        Span::new(file, end, source.len()),
+                        "unexpected text after the value",
+                    )
+                    .label("not part of the value")
+                    .help("give one `stage.field=value` per --set; quote strings: --set 'report.title=\"X\"'"),
+                ))
             }
         })?;
     let span = span_of(&whole, file);

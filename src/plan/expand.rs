@@ -53,7 +53,7 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
         for op in &v.ops {
             match apply(&mut p, &mut seed, op, &v.name) {
                 Ok(w) => what.push(w),
-                Err(d) => diags.push(d),
+                Err(d) => diags.push(*d),
             }
         }
         out.push(ExpandedVariant {
@@ -116,7 +116,7 @@ pub fn expand(ir: &Ir) -> Result<Vec<ExpandedVariant>, Diagnostics> {
                     at = op_span(op);
                     match apply(&mut p, &mut seed, op, &s.name) {
                         Ok(w) => what.push(w),
-                        Err(d) => diags.push(d),
+                        Err(d) => diags.push(*d),
                     }
                     let label = sanitize(&op_label(op));
                     let named = if s.axes.len() == 1 {
@@ -322,7 +322,13 @@ fn unknown_source(declared: &[ExpandedVariant], name: &str, span: Span, sweep: &
 
 /// Applies one operation of `variant`; returns its description, or an error when it cannot
 /// take effect (a `set` on a stage the variant removed).
-fn apply(p: &mut Pipeline, seed: &mut u64, op: &Op, variant: &str) -> Result<String, Diagnostic> {
+/// The error is boxed: a `Diagnostic` is large and this is on no hot path.
+fn apply(
+    p: &mut Pipeline,
+    seed: &mut u64,
+    op: &Op,
+    variant: &str,
+) -> Result<String, Box<Diagnostic>> {
     match op {
         Op::Remove(kind, _) => {
             p.stages.retain(|s| s.kind != *kind);
@@ -343,17 +349,21 @@ fn apply(p: &mut Pipeline, seed: &mut u64, op: &Op, variant: &str) -> Result<Str
                     value.label()
                 ))
             }
-            None => Err(Diagnostic::error(
-                "E019",
-                *span,
-                format!(
-                    "`set {}.{field}` has nothing to change: `{variant}` has no `{}` stage",
-                    kind.as_str(),
-                    kind.as_str()
+            None => Err(Box::new(
+                Diagnostic::error(
+                    "E019",
+                    *span,
+                    format!(
+                        "`set {}.{field}` has nothing to change: `{variant}` has no `{}` stage",
+                        kind.as_str(),
+                        kind.as_str()
+                    ),
+                )
+                .label("this stage is removed")
+                .help(
+                    "a `set` must name a stage the variant keeps; drop the `set` or the `remove`",
                 ),
-            )
-            .label("this stage is removed")
-            .help("a `set` must name a stage the variant keeps; drop the `set` or the `remove`")),
+            )),
         },
         Op::Set {
             stage: None,
