@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::canvas::{Figure, bold_style, draw_err, panels, series_color, text_style};
+use super::category::{CategoryFrame, category_chart};
 
 /// Mean and optional standard deviation of one bar; `None` draws no bar.
 pub type BarValue = Option<(f64, Option<f64>)>;
@@ -59,28 +60,19 @@ impl BarChart {
         panel: &BarPanel,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), String> {
-        let n = panel.groups.len().max(1);
         let (y0, y1) = self.y_range;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel.title, bold_style(16))
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)
-            .map_err(draw_err)?;
-        let label_of = |x: &f64| category_label(&panel.groups, *x);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .x_labels(n)
-            .x_label_formatter(&label_of)
-            .y_desc(self.y_label.as_str())
-            .label_style(text_style(13))
-            .axis_desc_style(text_style(13))
-            .draw()
-            .map_err(draw_err)?;
+        let mut chart = category_chart(
+            area,
+            &CategoryFrame {
+                title: &panel.title,
+                labels: &panel.groups,
+                y_range: self.y_range,
+                y_label: &self.y_label,
+                x_label: None,
+                margin: 10,
+                x_label_area: 30,
+            },
+        )?;
         let series = panel.values.len().max(1);
         let width = 0.8 / series as f64;
         for (si, values) in panel.values.iter().enumerate() {
@@ -117,15 +109,6 @@ impl BarChart {
         }
         Ok(())
     }
-}
-
-/// The label of the category centred on an integer x; nothing between categories.
-pub fn category_label(labels: &[String], x: f64) -> String {
-    let i = x.round();
-    if (x - i).abs() > 1e-6 || i < 0.0 {
-        return String::new();
-    }
-    labels.get(i as usize).cloned().unwrap_or_default()
 }
 
 /// A row of coloured squares with the series names, centred in the area.

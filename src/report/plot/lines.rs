@@ -4,8 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::bars::{BarValue, category_label, draw_legend};
-use super::canvas::{Figure, bold_style, draw_err, panels, series_color, text_style};
+use super::bars::{BarValue, draw_legend};
+use super::canvas::{Figure, bold_style, draw_err, panels, series_color};
+use super::category::{CategoryFrame, category_chart};
 
 /// One panel: the x categories and, per series, a value per category.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,29 +80,19 @@ impl LineChart {
         panel: &LinePanel,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), String> {
-        let n = panel.x.len().max(1);
         let (y0, y1) = value_range(&panel.values, self.y_bounds);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel.title, bold_style(16))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(50)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)
-            .map_err(draw_err)?;
-        let label_of = |x: &f64| category_label(&panel.x, *x);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .x_labels(n)
-            .x_label_formatter(&label_of)
-            .x_desc(panel.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .label_style(text_style(13))
-            .axis_desc_style(text_style(13))
-            .draw()
-            .map_err(draw_err)?;
+        let mut chart = category_chart(
+            area,
+            &CategoryFrame {
+                title: &panel.title,
+                labels: &panel.x,
+                y_range: (y0, y1),
+                y_label: &self.y_label,
+                x_label: Some(&panel.x_label),
+                margin: 15,
+                x_label_area: 45,
+            },
+        )?;
         for (si, values) in panel.values.iter().enumerate() {
             let color = series_color(si);
             // Consecutive defined points are joined; a missing point breaks the line.

@@ -3,6 +3,7 @@
 
 pub mod bars;
 pub mod canvas;
+pub mod category;
 pub mod curves;
 pub mod font;
 pub mod heatmap;
