@@ -39,6 +39,8 @@ const TOKENS: &[&str] = &[
     "dataset",
     "users",
     "reward",
+    "executor",
+    "slurm",
     "pipeline",
     "variant",
     "sweep",

@@ -89,6 +89,35 @@ fn changing_a_parameter_changes_the_key_and_downstream_keys() {
 }
 
 #[test]
+fn an_executor_declaration_changes_no_key() {
+    let original = smoke_source();
+    let base = compile_text("tiny.mascot", &original);
+    assert!(base.executor().is_none());
+    let header_end = original.find("model tiny {").unwrap();
+    for decl in [
+        "executor slurm {\n    partition: \"debug\"\n    account: \"lab\"\n    time: \"02:00:00\"\n    gpus_per_stage: 1\n    cpus_per_stage: 2\n    mem_per_stage: \"8G\"\n    extra_args: [\"--qos=normal\"]\n}\n\n",
+        "executor slurm { time: \"10:00\" }\n\n",
+        "executor local {}\n\n",
+    ] {
+        let declared = format!(
+            "{}{decl}{}",
+            &original[..header_end],
+            &original[header_end..]
+        );
+        let plan = compile_text("tiny.mascot", &declared);
+        let name = decl.split_whitespace().nth(1).unwrap();
+        assert_eq!(
+            plan.executor().map(|e| e.name()),
+            Some(name),
+            "the declaration did not reach the plan"
+        );
+        assert_eq!(keys(&base), keys(&plan), "{decl}");
+        // Stage by stage, not only as a set: ids, params and keys are the undeclared plan's.
+        assert_eq!(base.stages(), plan.stages(), "{decl}");
+    }
+}
+
+#[test]
 fn formatting_every_experiment_and_fixture_keeps_its_keys() {
     let mut files: Vec<std::path::PathBuf> = Vec::new();
     for dir in ["experiments", "tests/fixtures/ok"] {

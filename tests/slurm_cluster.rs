@@ -1,10 +1,12 @@
 //! The SLURM executor against a real one-node cluster (slurmctld + slurmd + munged, as
-//! `scripts/slurm/up.sh` starts them): the experiment `EXPERIMENT` runs with every stage as a SLURM job
-//! and gives the keys of a local run; a second run submits nothing; a failing stage shows
-//! its job id and log tail and its dependants are skipped; a submitter killed mid-run
-//! (SIGKILL: jobs keep running; SIGTERM: jobs cancelled) is rerun to completion with
-//! nothing lost; two submitters racing on one store leave one artifact per key; a dry run
-//! prints the sbatch lines; a job over its time limit is reported as timed out.
+//! `scripts/slurm/up.sh` starts them): the experiment `EXPERIMENT` runs with every stage as a
+//! SLURM job and gives the keys of a local run; a second run submits nothing; the same
+//! experiment declaring `executor slurm { ... }` runs on SLURM without the flag, with the
+//! declared settings; a failing stage shows its job id and log tail and its dependants are
+//! skipped; a submitter killed mid-run (SIGKILL: jobs keep running; SIGTERM: jobs cancelled)
+//! is rerun to completion with nothing lost; two submitters racing on one store leave one
+//! artifact per key; a dry run prints the sbatch lines; a job over its time limit is
+//! reported as timed out.
 //!
 //! A plain `main` (no libtest harness): the scenarios share one cluster, run one after
 //! another, and the cluster is stopped at the end if this test started it. When `.ci/run`
@@ -21,13 +23,14 @@ use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const MASCOT: &str = env!("CARGO_BIN_EXE_mascot");
-/// The experiment every scenario runs, relative to the repository root. It is copied with
+/// The experiment every scenario runs, relative to the repository root: the smoke experiment
+/// (the built-in tiny model, eight stages of a few seconds each). It is copied with
 /// `personas/` and `tests/fixtures/data/` to the same relative places in a temporary
 /// directory, so its relative paths keep working. Any experiment whose stages read the
-/// EmpatheticDialogues fixture through `load_dataset` fits (the failing-stage scenario
-/// breaks that file); the stage counts come from its plan. `experiments/quickstart.mascot`
-/// fits as well.
-const EXPERIMENT: &str = "tests/fixtures/slurm/experiment.mascot";
+/// EmpatheticDialogues fixture through `load_dataset` fits (the failing-stage scenario breaks
+/// that file); the stage counts come from its plan. The quickstart itself does not: it runs
+/// on SmolLM2-135M for about 12 minutes on 2 cores, and the scenarios run it eight times.
+const EXPERIMENT: &str = "experiments/tiny.mascot";
 /// The fixture file the failing-stage scenario breaks.
 const BROKEN_DATA: &str = "tests/fixtures/data/empathetic_dialogues/test.csv";
 
@@ -41,6 +44,10 @@ fn main() {
         (
             "every_stage_a_job_with_the_keys_of_a_local_run",
             same_keys_as_local,
+        ),
+        (
+            "a_declared_executor_runs_every_stage_as_a_job_without_the_flag",
+            declared_executor,
         ),
         (
             "a_failing_stage_shows_its_job_and_log_and_skips_its_dependants",
@@ -184,6 +191,21 @@ impl Workspace {
             &dir.path().join("tests/fixtures/data"),
         );
         Workspace { dir }
+    }
+
+    /// Adds a declaration to the copied experiment, before its first model.
+    fn declare(&self, declaration: &str) {
+        let path = self.dir.path().join(EXPERIMENT);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text
+            .find("\nmodel ")
+            .expect("the experiment declares a model")
+            + 1;
+        std::fs::write(
+            &path,
+            format!("{}{declaration}\n\n{}", &text[..at], &text[at..]),
+        )
+        .unwrap();
     }
 
     fn experiment(&self) -> String {
@@ -489,6 +511,50 @@ fn same_keys_as_local() {
         job_ids(&err).is_empty(),
         "a second run submitted jobs: {err}"
     );
+}
+
+fn declared_executor() {
+    let ws = Workspace::new();
+    let stages = plan(&ws).len();
+    ws.declare(
+        "executor slurm {\n    partition: \"debug\"\n    time: \"10:00\"\n    extra_args: [\"--nice=5\"]\n}",
+    );
+    // The declaration changes no key: the plan is the same size, ids and all.
+    assert_eq!(plan(&ws).len(), stages);
+    let store = ws.store("s");
+    let (code, out, err) = mascot(
+        &[
+            "run",
+            &ws.experiment(),
+            "--store",
+            &store.display().to_string(),
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("executor: slurm (from `executor slurm` in"),
+        "{err}"
+    );
+    let v = last_json(&out);
+    let executed = ids(&v, "executed");
+    assert_eq!(executed.len(), stages, "{v}");
+    // Every stage became a job, with the declared partition, time limit and extra argument.
+    let jobs = job_ids(&err);
+    assert_eq!(jobs.len(), stages, "{err}");
+    let mut names = BTreeSet::new();
+    for j in jobs {
+        let p = show_job(j);
+        assert_eq!(p["JobState"], "COMPLETED", "job {j}: {p:?}");
+        assert_eq!(p["Partition"], "debug", "job {j}: {p:?}");
+        assert_eq!(p["TimeLimit"], "00:10:00", "job {j}: {p:?}");
+        assert_eq!(p["Nice"], "5", "job {j}: {p:?}");
+        names.insert(p["JobName"].clone());
+    }
+    assert_eq!(names, executed.iter().cloned().collect::<BTreeSet<_>>());
+    verify(&store);
+    assert_eq!(objects(&store).len(), stages);
 }
 
 fn failing_stage() {

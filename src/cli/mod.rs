@@ -5,6 +5,7 @@ pub mod cache;
 pub mod chat;
 pub mod check;
 pub mod exec_stage;
+pub mod executor_choice;
 pub mod fmt;
 pub mod generate;
 pub mod logits;

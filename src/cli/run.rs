@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::exec::record::Outcome;
-use crate::exec::slurm::SlurmSettings;
 use crate::exec::{Executor, ProgressMode, RunOptions, Store, run_plan};
 use crate::plan::{Plan, PlanParts};
 use crate::spec::StageKind;
 
+use super::executor_choice::ExecutorFlags;
 use super::output::{err, errln, out, outln};
 
 /// Arguments of `mascot run`.
@@ -37,59 +37,10 @@ pub struct RunArgs {
     /// Stages executing at once (heavy model stages still run one per device).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
-    /// Where stages execute: `local` (this machine) or `slurm` (one SLURM job per stage;
-    /// the store, the experiment's files and this binary must be on a filesystem every node
-    /// shares).
-    #[arg(long, value_enum, default_value_t = ExecutorKind::Local)]
-    pub executor: ExecutorKind,
-    /// `--executor slurm`: the partition of every job (default: the cluster's default).
-    #[arg(long, value_name = "P")]
-    pub partition: Option<String>,
-    /// `--executor slurm`: the account charged (default: the user's default account).
-    #[arg(long, value_name = "A")]
-    pub account: Option<String>,
-    /// `--executor slurm`: the time limit of every job (`90`, `4:00:00`, `1-12:00:00`).
-    #[arg(long, value_name = "TIME")]
-    pub slurm_time: Option<String>,
-    /// `--executor slurm`: GPUs of a stage whose models run on `cuda`/`wgpu` (default: one
-    /// per distinct GPU device its models name).
-    #[arg(long, value_name = "N")]
-    pub gpus_per_stage: Option<u32>,
-    /// `--executor slurm`: one more `sbatch` argument for every job, whole
-    /// (`--slurm-arg=--qos=high`); repeatable.
-    #[arg(long = "slurm-arg", value_name = "ARG", allow_hyphen_values = true)]
-    pub slurm_args: Vec<String>,
-}
-
-/// The executors `mascot run --executor` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExecutorKind {
-    Local,
-    Slurm,
-}
-
-impl RunArgs {
-    /// The executor asked for; SLURM flags without `--executor slurm` are an error rather
-    /// than silently ignored.
-    fn executor(&self) -> miette::Result<Executor> {
-        let slurm = SlurmSettings {
-            partition: self.partition.clone(),
-            account: self.account.clone(),
-            time: self.slurm_time.clone(),
-            gpus_per_stage: self.gpus_per_stage,
-            extra_args: self.slurm_args.clone(),
-            ..SlurmSettings::default()
-        };
-        match self.executor {
-            ExecutorKind::Slurm => Ok(Executor::Slurm(slurm)),
-            ExecutorKind::Local if slurm == SlurmSettings::default() => Ok(Executor::Local),
-            ExecutorKind::Local => Err(miette::miette!(
-                code = "mascot::run::slurm_flags",
-                help = "add `--executor slurm`, or leave out the SLURM flags",
-                "--partition, --account, --slurm-time, --gpus-per-stage and --slurm-arg only apply to `--executor slurm`"
-            )),
-        }
-    }
+    /// `--executor` and the SLURM settings (they override the experiment's `executor`
+    /// declaration).
+    #[command(flatten)]
+    pub executor: ExecutorFlags,
 }
 
 fn default_jobs() -> usize {
@@ -100,14 +51,15 @@ fn default_jobs() -> usize {
 
 /// Runs `mascot run`; returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
-    let executor = match args.executor() {
-        Ok(e) => e,
-        Err(e) => return super::report_error(e),
-    };
     let (plan, base_dir) = match load_plan(&args.file, &args.sets) {
         Ok(p) => p,
         Err(e) => return super::report_error(e),
     };
+    let choice = match args.executor.choose(plan.executor()) {
+        Ok(c) => c,
+        Err(e) => return super::report_error(e),
+    };
+    let declared_in = args.file.display().to_string();
     let store_dir = args
         .store
         .clone()
@@ -122,14 +74,20 @@ pub fn run(args: RunArgs) -> u8 {
         dry_run: args.dry_run,
         variants: args.variants.clone(),
         progress: ProgressMode::Auto,
-        executor,
+        executor: choice.executor.clone(),
     };
+    if !args.dry_run && choice.executor != Executor::Local {
+        errln(&choice.headline(&declared_in));
+    }
     let report = match run_plan(&plan, &base_dir, &store, &opts) {
         Ok(r) => r,
         Err(e) => return super::report_error(e.into()),
     };
 
     let mut lines = String::new();
+    if args.dry_run {
+        lines.push_str(&choice.describe(&declared_in));
+    }
     for s in &report.stages {
         let word = match s.outcome {
             Outcome::Executed => "ran",

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::lang::ast::{Field, Item, PipelineEntry};
 use crate::lang::decls::DeclBody;
 use crate::lang::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::executor::executor;
 use crate::lang::fields::Checker;
 use crate::lang::fit::max_tokens_fit;
 use crate::lang::ir::{Ir, Op, Pipeline, StageDef, VariantDef};
@@ -50,6 +51,7 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
             }
         }
     }
+    let executor = executor(&mut c);
     let root = FileId(0);
     let root_items: &[Item] = loaded.asts.first().map_or(&[], |a| &a.items);
     // A root that could not be read or parsed has no items: say nothing more about it.
@@ -133,6 +135,7 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
         pipeline,
         variants,
         sweeps,
+        executor,
         warnings: diags.0,
     })
 }
@@ -156,7 +159,7 @@ fn collect_names(c: &mut Checker) {
                     c.error(
                         Diagnostic::error("E023", Span::new(span.file, span.start, span.start + keyword_len(item)), "only the experiment file may contain an experiment header, a pipeline, variants or sweeps")
                             .label("in an imported file")
-                            .help("imported files are libraries: keep only declarations (persona, rubric, model, judge, dataset, users, reward) in them"),
+                            .help("imported files are libraries: keep only declarations (persona, rubric, model, judge, dataset, users, reward, executor) in them"),
                     );
                     continue;
                 }

@@ -19,7 +19,7 @@ pub fn rule_name(rule: &Rule) -> &'static str {
         Rule::experiment => "the experiment header (`experiment \"title\" { ... }`)",
         Rule::decl => "a declaration (`persona name { ... }`)",
         Rule::decl_keyword => {
-            "a declaration keyword (persona, rubric, model, judge, dataset, users, reward)"
+            "a declaration keyword (persona, rubric, model, judge, dataset, users, reward, executor)"
         }
         Rule::reward_decl => "a reward (`reward name = ...`)",
         Rule::pipeline => "the pipeline block",

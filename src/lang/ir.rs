@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::span::Span;
+use crate::spec::executor::ExecutorSpec;
 use crate::spec::{Decls, Fields, StageKind, Val};
 
 /// A checked experiment.
@@ -28,6 +29,10 @@ pub struct Ir {
     pub variants: Vec<VariantDef>,
     #[serde(skip)]
     pub sweeps: Vec<SweepDef>,
+    /// The `executor` declaration, if any: where `mascot run` executes the stages. It
+    /// reaches no stage (no key depends on it).
+    #[serde(skip)]
+    pub executor: Option<ExecutorSpec>,
     /// Warnings found while checking (unused declarations).
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,

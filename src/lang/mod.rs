@@ -10,6 +10,7 @@ pub mod ast;
 pub mod check;
 pub mod decls;
 pub mod diagnostic;
+pub mod executor;
 pub mod fields;
 pub mod fit;
 pub mod fmt;

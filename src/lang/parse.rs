@@ -106,7 +106,7 @@ fn syntax_error(e: pest::error::Error<Rule>, source: &str, file: FileId) -> Diag
                 .iter()
                 .any(|r| matches!(r, Rule::decl_keyword | Rule::import | Rule::experiment));
             let expected = if top_level {
-                "a top-level item (import, experiment, persona, rubric, model, judge, dataset, users, reward, pipeline, variant or sweep)".to_string()
+                "a top-level item (import, experiment, persona, rubric, model, judge, dataset, users, reward, executor, pipeline, variant or sweep)".to_string()
             } else {
                 phrase_list(&positives)
             };
@@ -181,6 +181,7 @@ const TOP_LEVEL: &[&str] = &[
     "dataset",
     "users",
     "reward",
+    "executor",
     "pipeline",
     "variant",
     "sweep",

@@ -79,7 +79,8 @@ pub fn build(ir: &Ir, variants: &[ExpandedVariant]) -> Result<Plan, BuildError> 
         .collect();
     // The file's name only: a plan (and its snapshot) does not depend on where it was made.
     let source = ir.source.file_name().map(PathBuf::from).unwrap_or_default();
-    Ok(Plan::new(ir.experiment.clone(), source, variants, stages)?)
+    Ok(Plan::new(ir.experiment.clone(), source, variants, stages)?
+        .with_executor(ir.executor.clone()))
 }
 
 /// Nodes of a variant that no other node of the variant consumes.

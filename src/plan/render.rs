@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::plan::sealed::Plan;
+use crate::spec::executor::{ExecutorSpec, SLURM};
 
 /// A readable tree: each variant, then each stage with its short key, kind and inputs.
 pub fn text(plan: &Plan) -> String {
@@ -13,6 +14,13 @@ pub fn text(plan: &Plan) -> String {
         plan.experiment(),
         plan.source().to_string_lossy()
     );
+    if let Some(e) = plan.executor() {
+        let _ = writeln!(
+            out,
+            "{} (where `mascot run` executes the stages; in no key)",
+            executor(e)
+        );
+    }
     let _ = writeln!(out, "variants ({}):", plan.variants().len());
     for v in plan.variants() {
         let desc = v
@@ -46,6 +54,26 @@ pub fn text(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// `executor slurm { partition: "gpu", gpus_per_stage: 1 }`, the settings set, in the
+/// declaration's syntax.
+fn executor(e: &ExecutorSpec) -> String {
+    let ExecutorSpec::Slurm(s) = e else {
+        return format!("executor {} {{}}", e.name());
+    };
+    // In the declaration's field order.
+    let fields: Vec<String> = match serde_json::to_value(s) {
+        Ok(serde_json::Value::Object(m)) => SLURM
+            .iter()
+            .filter_map(|f| m.get(f.name).map(|v| format!("{}: {v}", f.name)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if fields.is_empty() {
+        return "executor slurm {}".into();
+    }
+    format!("executor slurm {{ {} }}", fields.join(", "))
 }
 
 pub fn json(plan: &Plan) -> String {

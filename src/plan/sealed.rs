@@ -5,6 +5,9 @@
 //! hold a cycle; an input listed after its reader is reported as the cycle it closes, or as
 //! misplaced), every content key recomputed from the stage's contents and equal, every
 //! variant naming existing stages. The executor can therefore trust any `Plan` it is given.
+//!
+//! A plan also carries the experiment's `executor` declaration, when it has one: beside the
+//! stages, in no key (where a stage runs never changes what it computes).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::ir::{Stage, Variant};
 use crate::plan::key::{ContentKey, content_key};
+use crate::spec::executor::ExecutorSpec;
 
 /// The compiled experiment: a sealed DAG (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +29,10 @@ pub struct Plan {
     variants: Vec<Variant>,
     /// Topologically sorted, deduplicated.
     stages: Vec<Stage>,
+    /// The experiment's `executor` declaration (none: `mascot run` runs locally unless told
+    /// otherwise). Left out of the JSON when absent, so plans without one read as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor: Option<ExecutorSpec>,
 }
 
 /// The parts of a plan before they are checked (what a JSON plan holds).
@@ -34,13 +42,15 @@ pub struct PlanParts {
     pub source: PathBuf,
     pub variants: Vec<Variant>,
     pub stages: Vec<Stage>,
+    #[serde(default)]
+    pub executor: Option<ExecutorSpec>,
 }
 
 impl TryFrom<PlanParts> for Plan {
     type Error = PlanError;
 
     fn try_from(p: PlanParts) -> Result<Plan, PlanError> {
-        Plan::new(p.experiment, p.source, p.variants, p.stages)
+        Ok(Plan::new(p.experiment, p.source, p.variants, p.stages)?.with_executor(p.executor))
     }
 }
 
@@ -58,7 +68,20 @@ impl Plan {
             source,
             variants,
             stages,
+            executor: None,
         })
+    }
+
+    /// The same plan with the experiment's executor declaration (it changes no key, so the
+    /// plan needs no new check).
+    pub fn with_executor(mut self, executor: Option<ExecutorSpec>) -> Plan {
+        self.executor = executor;
+        self
+    }
+
+    /// The executor the experiment declares, if it declares one.
+    pub fn executor(&self) -> Option<&ExecutorSpec> {
+        self.executor.as_ref()
     }
 
     pub fn experiment(&self) -> &str {
@@ -120,6 +143,7 @@ impl Plan {
         // Keep the variants in plan order.
         variants.sort_by_key(|v| self.variants.iter().position(|x| x.name == v.name));
         Plan::new(self.experiment.clone(), self.source.clone(), variants, kept)
+            .map(|p| p.with_executor(self.executor.clone()))
             .map_err(RestrictError::Invalid)
     }
 }

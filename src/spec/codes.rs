@@ -82,6 +82,12 @@ pub const CODES: &[ErrorCode] = &[
         "E032",
         "a `max_tokens` that does not fit the speaker model's context",
     ),
+    c("E033", "a second `executor` declaration"),
+    c("E034", "an `executor` declaration names no executor"),
+    c(
+        "E035",
+        "an executor setting SLURM does not accept (time, memory size, count, sbatch option)",
+    ),
     c(
         "E099",
         "internal error: a field table and the code reading it disagree (a bug)",
@@ -171,7 +177,7 @@ pub const CODES: &[ErrorCode] = &[
     ),
     c(
         "mascot::run::slurm_flags",
-        "SLURM flags (`--partition`, `--slurm-arg`, ...) given without `--executor slurm`",
+        "SLURM flags (`--partition`, `--slurm-arg`, ...) given where the run is local",
     ),
     c(
         "mascot::exec::io",

@@ -1,8 +1,8 @@
 //! The vocabulary of mascot, the bottom layer every other module builds on: the stage kinds
 //! (one file each, [`stages`]), checked values and field tables, the specs of models,
-//! datasets, personas, rubrics, judges and rewards, their lowering from checked fields, what
-//! a kind's planner sees ([`wiring`]) and the error-code registry. It imports nothing of the
-//! crate but [`crate::util`].
+//! datasets, personas, rubrics, judges, rewards and the executor declaration, their lowering
+//! from checked fields, what a kind's planner sees ([`wiring`]) and the error-code registry.
+//! It imports nothing of the crate but [`crate::util`].
 
 pub mod codes;
 pub mod context;
@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod decl_kind;
 pub mod decls;
 pub mod decoding;
+pub mod executor;
 pub mod experiment;
 pub mod field;
 pub mod hub_id;
@@ -21,6 +22,7 @@ pub mod persona;
 pub mod persona_prompt;
 pub mod reward;
 pub mod rubric;
+pub mod slurm_settings;
 pub mod stages;
 pub mod symbol;
 pub mod users;

@@ -27,7 +27,7 @@ use crate::exec::slurm::client::SlurmClient;
 use crate::exec::slurm::follow::follow;
 use crate::exec::slurm::job_state::JobId;
 use crate::exec::slurm::sbatch::sbatch_args;
-use crate::exec::slurm::settings::SlurmSettings;
+use crate::exec::slurm::settings::{SlurmSettings, validate};
 use crate::exec::slurm::signals::Interrupts;
 use crate::exec::slurm::submit::{PlannedJob, RunPaths, dry_run_script as script, job_spec};
 use crate::exec::store::Store;
@@ -114,7 +114,7 @@ pub(crate) fn execute_slurm(
     record_dir: &Path,
     records: &mut [Option<StageRecord>],
 ) -> Result<Option<&'static str>, ExecError> {
-    settings.validate()?;
+    validate(settings)?;
     let client = SlurmClient;
     client.check_installed()?;
     let interrupts = Interrupts::install()?;
@@ -269,7 +269,7 @@ pub(crate) fn dry_run_script(
     base_dir: &Path,
     settings: &SlurmSettings,
 ) -> Result<String, ExecError> {
-    settings.validate()?;
+    validate(settings)?;
     let paths = RunPaths::new(&store.runs_dir().join("RUN"), store.root(), base_dir)?;
     let mut planned: Vec<PlannedJob<'_>> = Vec::new();
     let mut position: HashMap<&str, usize> = HashMap::new();
