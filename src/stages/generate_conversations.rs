@@ -34,7 +34,8 @@ use crate::stages::output::StageOutput;
 use crate::util::{read_jsonl, write_atomic};
 
 /// Bump when what this stage writes changes (reruns `generate_conversations` stages only).
-pub const VERSION: u32 = 1;
+/// 2: the director prompt ends with the answer format, the persona names and an example.
+pub const VERSION: u32 = 2;
 
 /// Where a training stage's artifact keeps its PEFT adapter: `adapter/` (the GRPO and reward
 /// trainers' layout), else the artifact's root (`adapter_config.json` at the top).

@@ -30,7 +30,8 @@ use crate::train::metrics::read_metrics;
 use crate::util::{read_jsonl, write_json, write_jsonl};
 
 /// Bump when what this stage writes changes (reruns `optimize_director` stages only).
-pub const VERSION: u32 = 1;
+/// 2: the director prompt ends with the answer format, the persona names and an example.
+pub const VERSION: u32 = 2;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: OptimizeDirectorParams = ctx.params()?;
