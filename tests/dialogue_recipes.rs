@@ -24,7 +24,7 @@ fn settings() -> insta::Settings {
 fn answering() -> ScriptedModel {
     ScriptedModel::new(|chat, _| {
         let u = user_of(chat);
-        if u.contains("Write the directive") {
+        if u.contains("Choose the next speaker among") {
             "Catalyst: ask what made it possible".into()
         } else if u.contains("Infer the emotional state") {
             "Emotion: pride\nReasoning: they won".into()

@@ -255,3 +255,102 @@ fn executable_kinds_emit_the_executor_param_structs() {
         }
     }
 }
+
+/// `id -> (kind, key)` of every stage.
+fn keys_by_id(plan: &Plan) -> std::collections::BTreeMap<String, (StageKind, String)> {
+    plan.stages()
+        .iter()
+        .map(|s| (s.id.clone(), (s.kind, s.key.0.clone())))
+        .collect()
+}
+
+/// The stages whose key differs between two plans with the same ids.
+fn changed(a: &Plan, b: &Plan) -> Vec<(String, StageKind)> {
+    let (a, b) = (keys_by_id(a), keys_by_id(b));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the stage ids changed"
+    );
+    a.iter()
+        .filter(|(id, (_, key))| b[*id].1 != *key)
+        .map(|(id, (kind, _))| (id.clone(), *kind))
+        .collect()
+}
+
+#[test]
+fn the_user_model_enters_only_the_keys_of_conversations_with_simulated_users() {
+    let original = std::fs::read_to_string("experiments/quickstart.mascot").unwrap();
+    let base = compile_text("quickstart.mascot", &original);
+    let with_user = |user: &str, text: &str| {
+        let out = text.replace(
+            "    director: smollm2\n",
+            &format!("    director: smollm2\n    user: {user}\n"),
+        );
+        assert_ne!(out, text);
+        out + "\nmodel other_user {\n    source: tiny(layers: 2, hidden: 64, intermediate: 128, \
+               heads: 4, kv_heads: 2, vocab: 320, seed: 3)\n}\n"
+    };
+
+    // Not declaring `user:` writes no `user` parameter (nor `transcript_tokens`), so the
+    // keys are those of the plans made before the settings existed.
+    for s in base.stages() {
+        assert!(s.params.get("user").is_none(), "{}", s.id);
+        assert!(s.params.get("transcript_tokens").is_none(), "{}", s.id);
+    }
+    // Naming the speaker's model (its `lora:` dropped) or a declaration of the same weights
+    // is the default too: the same keys.
+    for same in ["smollm2", "smollm2_rm"] {
+        let plan = compile_text("quickstart.mascot", &with_user(same, &original));
+        assert!(changed(&base, &plan).is_empty(), "user: {same}");
+    }
+
+    // Another user model changes the conversations with users and what reads them, nothing
+    // upstream, and not `optimize_director` (whose rollouts have no simulated user).
+    let other = compile_text("quickstart.mascot", &with_user("other_user", &original));
+    let moved = changed(&base, &other);
+    let kinds: std::collections::BTreeSet<StageKind> = moved.iter().map(|(_, k)| *k).collect();
+    assert_eq!(
+        kinds,
+        [
+            StageKind::GenerateConversations,
+            StageKind::Evaluate,
+            StageKind::Report,
+            StageKind::Compare,
+        ]
+        .into_iter()
+        .filter(|k| base.stages().iter().any(|s| s.kind == *k))
+        .collect(),
+        "{moved:?}"
+    );
+    let conversations = |p: &Plan| {
+        p.stages()
+            .iter()
+            .filter(|s| s.kind == StageKind::GenerateConversations)
+            .count()
+    };
+    let moved_conversations = moved
+        .iter()
+        .filter(|(_, k)| *k == StageKind::GenerateConversations)
+        .count();
+    assert_eq!(moved_conversations, conversations(&base), "{moved:?}");
+    // The user model is in the parameters, adapters dropped, and its weights are not an
+    // external file (the built-in model has none).
+    let stage = other
+        .stages()
+        .iter()
+        .find(|s| s.kind == StageKind::GenerateConversations)
+        .unwrap();
+    assert_eq!(stage.params["user"]["source"], "tiny", "{}", stage.params);
+    assert!(stage.params["user"]["lora"].is_null());
+
+    // A conversation stage without `users:` does not depend on the user model.
+    let no_users = original.replace(
+        "        systems: [mascot, zero_shot, multi_agent_esc]\n        users: mbti\n",
+        "        systems: [mascot, zero_shot, multi_agent_esc]\n",
+    );
+    assert_ne!(no_users, original);
+    let a = compile_text("quickstart.mascot", &no_users);
+    let b = compile_text("quickstart.mascot", &with_user("other_user", &no_users));
+    assert!(changed(&a, &b).is_empty());
+}

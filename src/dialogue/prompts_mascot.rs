@@ -15,7 +15,32 @@ fn group_noun(dataset: DatasetKind) -> &'static str {
     }
 }
 
-/// The director's prompt at turn `turn` (0-based) of `turns`.
+/// An instruction of the kind a directive carries, for the format example.
+fn example_instruction(dataset: DatasetKind) -> &'static str {
+    match dataset {
+        DatasetKind::EmpatheticDialogues => {
+            "Acknowledge what the user just said and ask what they need most."
+        }
+        DatasetKind::Qmsum => "Answer the user's question from the transcript in two sentences.",
+    }
+}
+
+/// `A, B and C`.
+fn name_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The director's prompt at turn `turn` (0-based) of `turns`. The personas and the task are
+/// in the system message; the user message is the conversation and ends with the persona
+/// names to choose from, the exact answer format and a one-line example (naming persona
+/// `turn mod |personas|`, so the example does not always favour the same one): small models
+/// follow the end of a prompt far more often than a format stated before a long transcript.
+/// The names are not listed first in a sentence, so a model that echoes the request does
+/// not produce a line that parses as a directive.
 pub fn director_prompt(
     start: &EpisodeStart,
     personas: &[Persona],
@@ -33,17 +58,24 @@ pub fn director_prompt(
             system.push_str(&format!(" ({})", p.traits.join(", ")));
         }
     }
-    let example = personas.first().map(|p| p.name.as_str()).unwrap_or("Name");
-    system.push_str(&format!(
+    system.push_str(
         "\nAt each turn you read the conversation, choose who speaks next and tell them what to \
-         do. Answer with one line in the form `<speaker name>: <instruction>`, for example \
-         `{example}: Acknowledge what the user just said and ask what they need most.`"
-    ));
+         do, in one line: `<speaker name>: <instruction>`.",
+    );
+    let names: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
+    let example = names
+        .get(turn % names.len().max(1))
+        .copied()
+        .unwrap_or("Name");
     let user = format!(
-        "Conversation so far:\n{}\n\nTurn {} of {}. Write the directive for the next speaker.",
+        "Conversation so far:\n{}\n\nTurn {} of {}. Choose the next speaker among {}. Answer \
+         with one line: the speaker's name, a colon, then what they should do. For \
+         example:\n{example}: {}",
         render_transcript(start, history),
         turn + 1,
-        turns
+        turns,
+        name_list(&names),
+        example_instruction(start.dataset),
     );
     vec![Message::system(system), Message::user(user)]
 }
@@ -71,4 +103,57 @@ pub fn speaker_prompt(
         Message::system(persona_system_prompt(persona)),
         Message::user(user),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialogue::directive::parse_directive;
+    use crate::dialogue::rows::Opening;
+
+    fn persona(name: &str) -> Persona {
+        Persona {
+            name: name.into(),
+            description: "d".into(),
+            traits: vec![],
+            style: None,
+            examples: vec![],
+        }
+    }
+
+    #[test]
+    fn the_director_prompt_ends_with_the_names_and_an_example_the_parser_reads() {
+        let start = EpisodeStart {
+            dataset: DatasetKind::EmpatheticDialogues,
+            context_id: "c".into(),
+            subset: "positive".into(),
+            opening: Opening {
+                background: "s".into(),
+                user_message: "u".into(),
+                cut: None,
+                emotion: None,
+            },
+        };
+        let personas = [persona("Anchor"), persona("Catalyst"), persona("Beacon")];
+        let names = ["Anchor", "Catalyst", "Beacon"];
+        for turn in 0..4 {
+            let prompt = director_prompt(&start, &personas, &[], turn, 4);
+            let user = &prompt[1].content;
+            assert!(
+                user.contains("among Anchor, Catalyst and Beacon."),
+                "{user}"
+            );
+            // The example is the last line and is a directive for persona `turn mod 3`.
+            let example = user.lines().last().unwrap();
+            let parsed = parse_directive(example, &names);
+            assert_eq!(parsed.speaker, Some(turn % 3), "{example}");
+            assert_eq!(parsed.failure, None);
+            // Echoing the request does not read as a directive.
+            let request = user.lines().rev().nth(1).unwrap();
+            assert!(
+                parse_directive(request, &names).speaker.is_none(),
+                "{request}"
+            );
+        }
+    }
 }

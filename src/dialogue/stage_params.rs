@@ -47,6 +47,7 @@ pub fn config_from_generate_params(
         temperature: p.temperature,
         samples: p.samples.max(1),
         seed: p.seed,
+        transcript_tokens: p.transcript_tokens,
         ..ConversationConfig::default()
     })
 }
@@ -61,6 +62,7 @@ pub fn config_from_director_params(p: &OptimizeDirectorParams) -> ConversationCo
         director_max_tokens: p.grpo.max_tokens,
         director_temperature: Some(p.grpo.temperature),
         seed: p.seed,
+        transcript_tokens: p.transcript_tokens,
         ..ConversationConfig::default()
     }
 }
@@ -130,6 +132,7 @@ mod tests {
             system: System::from_name(system).expect("a known system"),
             speaker: model(),
             director: None,
+            user: None,
             personas: vec![],
             order: SpeakingOrder::from_name(order).expect("a known order"),
             turns: 3,
@@ -137,6 +140,7 @@ mod tests {
             max_tokens: 32,
             samples: 4,
             limit: None,
+            transcript_tokens: Some(99),
             seed: 11,
         }
     }
@@ -150,6 +154,7 @@ mod tests {
         );
         assert_eq!((c.max_tokens, c.samples, c.seed), (32, 4, 11));
         assert_eq!(c.temperature, 0.5);
+        assert_eq!(c.transcript_budget(10_000), 99);
         let c = config_from_generate_params(&generate("sft", "fixed")).unwrap();
         assert_eq!(c.effective_order(), Some(SpeakerOrder::RoundRobin));
         // An unknown system or order cannot reach this function: the planner's parameters

@@ -60,7 +60,7 @@ pub struct PipelineView<'a> {
     pub experiment: &'a str,
     /// The experiment seed (a seed sweep gives each of its variants its own).
     pub seed: u64,
-    /// The pipeline's own settings (`speaker`, `director`, `personas`).
+    /// The pipeline's own settings (`speaker`, `director`, `user`, `personas`).
     pub settings: &'a Fields,
     /// Its stages with their checked fields, in pipeline (kind) order.
     pub stages: &'a [(StageKind, &'a Fields)],
@@ -92,6 +92,12 @@ impl PipelineView<'_> {
     /// The `director` model as written (None: the speaker directs).
     pub fn director(&self) -> Result<Option<ModelSpec>, LowerError> {
         self.setting_model("director")
+    }
+
+    /// The `user` model as written (None: the simulated users are played by the speaker's
+    /// base model).
+    pub fn user(&self) -> Result<Option<ModelSpec>, LowerError> {
+        self.setting_model("user")
     }
 
     /// The `personas`, resolved, in the order listed.

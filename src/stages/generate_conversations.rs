@@ -7,8 +7,9 @@
 //! only what the system uses: `mascot` the aligned/SFT policy, `sft` the SFT adapter, the
 //! prompting baselines nothing). The director is the `optimize_director` adapter on the
 //! director model when present, else the director's base model prompted as the director.
-//! The simulated users are played by the speaker's base model without adapters. Models with
-//! the same weights and adapter are loaded once.
+//! The simulated users are played by the pipeline's `user:` model (`params.user`), else by
+//! the speaker's base model, always without adapters. Models with the same weights and
+//! adapter are loaded once.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,7 @@ use crate::dialogue::{
 };
 use crate::model::LoadedModel;
 use crate::spec::StageKind;
-use crate::spec::model::ModelSpec;
+use crate::spec::model::{ModelSource, ModelSpec};
 use crate::spec::persona::Persona;
 use crate::spec::stages::generate_conversations::{
     CONVERSATIONS, GenerateConversationsParams, PERSONAS,
@@ -33,7 +34,8 @@ use crate::stages::output::StageOutput;
 use crate::util::{read_jsonl, write_atomic};
 
 /// Bump when what this stage writes changes (reruns `generate_conversations` stages only).
-pub const VERSION: u32 = 1;
+/// 2: the director prompt ends with the answer format, the persona names and an example.
+pub const VERSION: u32 = 2;
 
 /// Where a training stage's artifact keeps its PEFT adapter: `adapter/` (the GRPO and reward
 /// trainers' layout), else the artifact's root (`adapter_config.json` at the top).
@@ -80,7 +82,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let user = if users.is_empty() {
         None
     } else {
-        Some(pool.load(ctx, &params.speaker, None)?)
+        Some(pool.load(ctx, params.user.as_ref().unwrap_or(&params.speaker), None)?)
     };
     let models = Models {
         director: director.map(|i| pool.get(i)),
@@ -107,6 +109,15 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         Some(p) => format!("speaker: {} adapter", p.kind.as_str()),
         None => "speaker: base model".to_string(),
     };
+    let user_model = match (&user, &params.user) {
+        (None, _) => None,
+        (Some(_), Some(spec)) => Some(model_name(spec)),
+        (Some(_), None) => Some("the speaker's base model".to_string()),
+    };
+    let played_by = user_model
+        .as_ref()
+        .map(|m| format!("; users played by {m}"))
+        .unwrap_or_default();
     let directed = match (cfg.effective_order(), director_input) {
         (Some(SpeakerOrder::Director), Some(_)) => "director: optimize_director adapter",
         (Some(SpeakerOrder::Director), None) => {
@@ -115,7 +126,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         _ => "no director",
     };
     ctx.progress.log(&format!(
-        "{}: {} episodes ({} contexts x {} users), {} turns; {who}; {directed}",
+        "{}: {} episodes ({} contexts x {} users), {} turns; {who}; {directed}{played_by}",
         params.system.as_str(),
         episodes.len(),
         starts.len(),
@@ -137,8 +148,17 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     write_atomic(&ctx.out_dir.join(PERSONAS), &personas_json)
         .map_err(|e| miette::miette!("{e}"))?;
     Ok(StageOutput {
-        summary: summary(&params, &rows, &who, directed),
+        summary: summary(&params, &rows, &who, directed, user_model.as_deref()),
     })
+}
+
+/// A short description of a model's weights for the log line.
+fn model_name(spec: &ModelSpec) -> String {
+    match &spec.source {
+        ModelSource::Tiny(t) => format!("built-in tiny model (seed {})", t.seed),
+        ModelSource::HfDir { path } | ModelSource::Gguf { path } => path.display().to_string(),
+        ModelSource::Hf { repo, revision } => format!("hf:{repo}@{revision}"),
+    }
 }
 
 /// The speakers' profiles: the personas, or the baseline's single assistant.
@@ -170,6 +190,7 @@ fn summary(
     rows: &[ConversationRow],
     speaker: &str,
     director: &str,
+    user_model: Option<&str>,
 ) -> serde_json::Value {
     let sum = |f: fn(&ConversationRow) -> usize| rows.iter().map(f).sum::<usize>();
     let mut users: Vec<&str> = rows.iter().filter_map(|r| r.user_type.as_deref()).collect();
@@ -191,6 +212,7 @@ fn summary(
         "output_tokens": sum(|r| r.counters.tokens.output),
         "speaker_policy": speaker,
         "director": director,
+        "user_model": user_model,
     })
 }
 

@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::spec::decl_kind::DeclKind;
-use crate::spec::field::{FieldSpec, Preset, Ty, f};
+use crate::spec::field::{FieldSpec, Preset, Ty, f, int};
 use crate::spec::judge::JudgeSpec;
 use crate::spec::model::ModelSpec;
 use crate::spec::stages::kind::StageKind;
@@ -14,6 +14,11 @@ use crate::spec::wiring::{ExternalInput, Graph, NodeRef, PipelineView, Placed, P
 
 /// `data: <dataset>`: which loaded dataset a stage reads (the first loaded when absent).
 pub const DATA: FieldSpec = f("data", Ty::Ref(DeclKind::Dataset), Preset::Optional);
+
+/// `transcript_tokens: N`: how many tokens of a QMSum meeting transcript an episode shows
+/// (the first turns that fit). Absent: the models' smallest context window minus the
+/// prompts and the conversation (`ConversationConfig::transcript_budget`).
+pub const TRANSCRIPT_TOKENS: FieldSpec = f("transcript_tokens", int(1), Preset::Optional);
 
 /// The `load_dataset` nodes a stage reads: every subset of its `data` dataset, or of the
 /// first dataset loaded when it names none.

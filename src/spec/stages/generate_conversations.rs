@@ -8,6 +8,12 @@
 //!
 //! `order: director` without an `optimize_director` stage is the untrained director: the
 //! director's base model prompted as the director.
+//!
+//! The simulated users (a stage with `users:`) are played by the pipeline's `user:` model,
+//! loaded without adapters; without `user:`, by the speaker's base model. The user model
+//! enters the node's parameters (and key) only when it differs from that default, so a
+//! pipeline that does not declare `user:` (or declares the speaker's model) keeps the keys it
+//! had before the setting existed, and a stage without `users:` never depends on it.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +22,8 @@ use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
 use crate::spec::stages::common::{
-    DATA, dedup, first, model_device, prompting_stage_problems, speaker, subsets, weights,
+    DATA, TRANSCRIPT_TOKENS, dedup, first, model_device, prompting_stage_problems, speaker,
+    subsets, weights,
 };
 use crate::spec::stages::optimize_director::director;
 use crate::spec::stages::kind::StageKind;
@@ -92,6 +99,7 @@ pub const FIELDS: &[FieldSpec] = &[
     f("max_tokens", int(1), Int(64)),
     f("samples", int(1), Int(5)),
     f("limit", int(1), Optional),
+    TRANSCRIPT_TOKENS,
 ];
 
 
@@ -102,6 +110,10 @@ pub struct GenerateConversationsParams {
     pub speaker: ModelSpec,
     /// The director model, when the system is MASCOT with `order: director`.
     pub director: Option<ModelSpec>,
+    /// The model that plays the simulated users, without `lora:`; `None` when the stage has
+    /// no users or the users are played by the speaker's base model (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ModelSpec>,
     pub personas: Vec<Persona>,
     pub order: SpeakingOrder,
     pub turns: usize,
@@ -110,11 +122,33 @@ pub struct GenerateConversationsParams {
     /// Samples voted over by `self_consistency` (1 for the other systems).
     pub samples: usize,
     pub limit: Option<usize>,
+    /// The token budget of a QMSum transcript; `None` (the default, not written so that
+    /// existing plans keep their keys) derives it from the models' context window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_tokens: Option<usize>,
     pub seed: u64,
+}
+
+/// The user model a stage's parameters record: the pipeline's `user:` (adapters dropped)
+/// when the stage has `users:` and it is not the speaker's base model; else `None`.
+pub fn user_model(
+    f: &Fields,
+    p: &PipelineView,
+    speaker: &ModelSpec,
+) -> Result<Option<ModelSpec>, LowerError> {
+    if !f.contains("users") {
+        return Ok(None);
+    }
+    let base = |m: &ModelSpec| ModelSpec {
+        lora: None,
+        ..m.clone()
+    };
+    Ok(p.user()?.map(|u| base(&u)).filter(|u| *u != base(speaker)))
 }
 
 fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerError> {
     let model = speaker(p)?;
+    let user = user_model(f, p, &model)?;
     let order: Order = f.req("order")?;
     let (director_model, _) = director(p)?;
     let policy = first(g, StageKind::AlignPersonas).or(first(g, StageKind::TrainSft));
@@ -129,6 +163,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             system,
             speaker: model.clone(),
             director: uses_director.then(|| director_model.clone()),
+            user: user.clone(),
             personas: p.personas()?,
             order: if mascot {
                 order.into()
@@ -144,6 +179,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
                 1
             },
             limit: f.opt("limit")?,
+            transcript_tokens: f.opt("transcript_tokens")?,
             seed: p.seed,
         };
         let mut trained: Vec<NodeRef> = Vec::new();
@@ -159,10 +195,10 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             trained.extend(users);
         }
         let mut external = weights(&[&model]);
-        if let Some(d) = &params.director {
-            external.extend(weights(&[d]));
-            dedup(&mut external);
+        for m in [&params.director, &params.user].into_iter().flatten() {
+            external.extend(weights(&[m]));
         }
+        dedup(&mut external);
         for load in &loads {
             let label = format!(
                 "{}/{}",

@@ -1,5 +1,7 @@
 //! `optimize_director` (phase 2, equation 7): GRPO for the director on the group reward.
 //! Inputs: the speaker policy (`align_personas`, else `train_sft`), every subset of its data.
+//! Its rollouts have no simulated user (the speakers answer the dataset's opening turn), so
+//! the pipeline's `user:` model neither runs here nor enters this stage's key.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,8 +11,8 @@ use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
 use crate::spec::level::Level;
 use crate::spec::stages::common::{
-    DATA, dedup, first, judge_weights, model_device, prompting_stage_problems, speaker, subsets,
-    weights,
+    DATA, TRANSCRIPT_TOKENS, dedup, first, judge_weights, model_device, prompting_stage_problems,
+    speaker, subsets, weights,
 };
 use crate::spec::stages::grpo::{self, GrpoParams};
 use crate::spec::stages::kind::StageKind;
@@ -25,12 +27,13 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<OptimizeDirectorParams>(p, |p| Some(&p.director)),
 };
 
-pub const FIELDS: &[FieldSpec] = &join::<11, 8, 19>(
-    join::<3, 8, 11>(
+pub const FIELDS: &[FieldSpec] = &join::<12, 8, 20>(
+    join::<4, 8, 12>(
         [
             DATA,
             f("reward", Ty::Reward(Level::Group), Required),
             f("turns", int(1), Int(4)),
+            TRANSCRIPT_TOKENS,
         ],
         grpo::fields(128),
     ),
@@ -48,6 +51,10 @@ pub struct OptimizeDirectorParams {
     pub reward: RewardSpec,
     /// Turns N of an episode.
     pub turns: usize,
+    /// The token budget of a QMSum transcript; `None` (the default, not written so that
+    /// existing plans keep their keys) derives it from the speaker's context window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_tokens: Option<usize>,
     pub grpo: GrpoParams,
     pub seed: u64,
 }
@@ -111,6 +118,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         personas: p.personas()?,
         reward,
         turns: f.req("turns")?,
+        transcript_tokens: f.opt("transcript_tokens")?,
         grpo: grpo::lower(f)?,
         seed: p.seed,
     };
