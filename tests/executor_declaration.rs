@@ -4,22 +4,16 @@
 //! local run is refused; a JSON plan keeps the declaration; `mascot fmt` formats it. None of
 //! this needs a cluster: a SLURM dry run only prints the `sbatch` lines.
 
+mod exec_support;
+
 use std::path::Path;
-use std::process::Command;
 
 const DECLARED: &str = "tests/fixtures/ok/executor_slurm.mascot";
 const UNDECLARED: &str = "tests/fixtures/ok/minimal.mascot";
 
+/// `mascot ARGS` without extra environment.
 fn mascot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mascot"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    exec_support::mascot(args, &[])
 }
 
 /// `mascot run FILE --dry-run --store <tmp> EXTRA...`: (exit code, stdout, stderr).
