@@ -19,7 +19,7 @@ use crate::stages::output::StageOutput;
 use crate::util::write_atomic;
 
 /// Bump when what this stage writes changes (reruns `compare` stages only).
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Summary fields that describe how a stage ran rather than what it produced.
 const NOT_RESULTS: &[&str] = &["seed", "batch"];
@@ -65,22 +65,27 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     Ok(StageOutput { summary })
 }
 
-/// The report's view of the comparison: every variant, and per input the variants whose
-/// results it is.
+/// The report's view of the comparison: one variant per replicate group (the seed points of
+/// a variant are filed under it, so the report shows them as seed replicates: the rows of
+/// its evaluations carry their seeds), and per input the groups whose results it is.
 fn report_params(ctx: &StageContext, params: &CompareParams) -> miette::Result<ReportParams> {
     let mut inputs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut groups: Vec<String> = Vec::new();
     for v in &params.variants {
+        if !groups.contains(&v.group) {
+            groups.push(v.group.clone());
+        }
         for &i in &v.inputs {
             let input = input_at(ctx, v, i)?;
-            inputs
-                .entry(input.id.clone())
-                .or_default()
-                .push(v.name.clone());
+            let listed = inputs.entry(input.id.clone()).or_default();
+            if !listed.contains(&v.group) {
+                listed.push(v.group.clone());
+            }
         }
     }
     Ok(ReportParams {
         title: params.title.clone(),
-        variants: params.variants.iter().map(|v| v.name.clone()).collect(),
+        variants: groups,
         inputs,
     })
 }
