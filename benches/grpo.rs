@@ -10,8 +10,9 @@
 //! Needs the model: scripts/fetch_smollm2.sh. Run:
 //! `RAYON_NUM_THREADS=2 cargo bench --bench grpo` (GRPO_BENCH_STEPS sets the step count, 4).
 
+mod support;
+
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -23,23 +24,10 @@ use mascot::train::grpo::{
     ScoreRequest, WeightedReward, train_grpo,
 };
 use mascot::train::{Control, ProgressEvent};
+use support::{model_path, peak_rss_mib};
 
 const PROMPT: &str = "I finally finished the marathon I trained a year for!";
 const SYSTEM: &str = "You are The Beacon: you amplify good news with warmth.";
-
-fn model_path() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/models/downloaded/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; run scripts/fetch_smollm2.sh",
-            path.display()
-        );
-        None
-    }
-}
 
 /// The share of characters of the reply that are the letter `e` (the same rule as the TRL
 /// script's reward).
@@ -84,17 +72,6 @@ impl RolloutSource for Timed {
         assert!(out.iter().all(|r| r.completion_ids.len() == 64));
         Ok(out)
     }
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// User + system CPU seconds of this process (all threads), from /proc/self/stat.

@@ -8,8 +8,9 @@
 //!
 //! Needs the model: scripts/fetch_smollm2.sh. Run: `RAYON_NUM_THREADS=2 cargo bench --bench model`.
 
+mod support;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use burn::optim::{AdamConfig, GradientsParams};
@@ -17,40 +18,10 @@ use burn::tensor::Device;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mascot::model::gguf::load_gguf;
 use mascot::model::{ChatMessage, LoadedModel, LoraSpec, SamplingConfig};
+use support::{model_path, peak_rss_mib, reset_peak_rss};
 
 const NEW_TOKENS: usize = 32;
 const PROMPT: &str = "What is the capital of France?";
-
-fn model_path() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/models/downloaded/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; run scripts/fetch_smollm2.sh",
-            path.display()
-        );
-        None
-    }
-}
-
-/// Restarts the kernel's peak-resident-memory counter (Linux; a no-op elsewhere).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Peak resident memory since the last reset, MiB.
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 /// Whether the command line's filter (if any) selects benchmarks of `group`, so that an
 /// unselected group neither loads the model nor prints a memory figure.
