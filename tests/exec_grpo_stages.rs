@@ -237,3 +237,76 @@ fn killed_after_a_checkpoint_then_rerun_gives_the_uninterrupted_adapters() {
         );
     }
 }
+
+/// Regression: Ctrl-C during GRPO exited 130 with no message and an empty work folder, so
+/// the rerun trained again from step 1. Now the first SIGINT makes the trainer checkpoint the
+/// step it finished, the run says how to resume and exits 130, and the rerun resumes there
+/// and ends with the adapters of an uninterrupted run.
+#[test]
+fn sigint_during_grpo_checkpoints_and_the_rerun_resumes_from_that_step() {
+    use std::io::{BufRead, BufReader};
+    let whole = Checkout::new();
+    whole.run(&[]);
+
+    let stopped = Checkout::new();
+    let (file, store) = (stopped.file(), stopped.store());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mascot"))
+        .args(stopped.args(file.to_str().unwrap(), store.to_str().unwrap(), &[]))
+        .env("MASCOT_TEST_STEP_DELAY_MS", "1500")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut signalled = false;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if !signalled && line.contains(ALIGN) && line.contains("step 1/") {
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            signalled = true;
+        }
+        seen.push(line);
+    }
+    let code = child.wait().unwrap().code();
+    let log = seen.join("\n");
+    assert!(signalled, "step 1 of {ALIGN} was never logged:\n{log}");
+    assert_eq!(code, Some(130), "{log}");
+    assert!(
+        log.contains("SIGINT: saving a checkpoint at step 1/"),
+        "{log}"
+    );
+    assert!(
+        log.contains("interrupted (SIGINT)") && log.contains("run the same command again to resume"),
+        "{log}"
+    );
+    assert!(has_checkpoint(&store), "no checkpoint was written:\n{log}");
+
+    let (code, out, err) = mascot(
+        &stopped.args(file.to_str().unwrap(), store.to_str().unwrap(), &[]),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("resuming from the checkpoint of step 1/"),
+        "the rerun did not resume from step 1:\n{err}"
+    );
+    assert!(stage_ids(&last_json(&out), "executed").contains(&ALIGN.to_string()));
+    for file in ["align_summary.json", "director_summary.json"] {
+        let a = whole
+            .artifact_with(file)
+            .join("adapter/adapter_model.safetensors");
+        let b = stopped
+            .artifact_with(file)
+            .join("adapter/adapter_model.safetensors");
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "the adapter next to {file} differs after Ctrl-C and resume"
+        );
+    }
+}

@@ -201,3 +201,110 @@ fn kill_9_then_rerun_and_corruption_on_the_smoke_experiment() {
     let (code, out) = co.verify();
     assert_eq!(code, 0, "{out}");
 }
+
+/// Every file and folder under `dir`, with its size and modification time.
+fn tree_state(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            out.push((path, meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Regression: `--dry-run` created an empty `.mascot/` store beside a fresh experiment and
+/// rewrote the store's hash cache.
+#[test]
+fn a_dry_run_leaves_the_folder_unchanged() {
+    let co = Checkout::new();
+    let file = co.file();
+    let before = tree_state(co.dir.path());
+    let (code, out, err) = mascot(&["run", file.to_str().unwrap(), "--dry-run", "--json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ids(&last_json(&out), "would_run"), sorted(&STAGES));
+    assert!(!co.store().exists(), "a dry run created the store");
+    assert_eq!(tree_state(co.dir.path()), before);
+
+    // With a store: an edit makes stages stale, and the dry run that says so writes nothing.
+    co.run(&[]);
+    co.edit("max_tokens: 24", "max_tokens: 8");
+    let before = tree_state(co.dir.path());
+    let (code, out, err) = mascot(&["run", file.to_str().unwrap(), "--dry-run", "--json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ids(&last_json(&out), "would_run").len(), 4, "{out}");
+    assert_eq!(tree_state(co.dir.path()), before);
+}
+
+/// Regression: when the run record could not be written (a full disk), the run ended on that
+/// error without the summary a script reads.
+#[test]
+fn the_summary_is_printed_when_the_run_record_cannot_be_written() {
+    let co = Checkout::new();
+    let file = co.file();
+    // A `runs/` in which nothing can be created, even by root: a link into /proc.
+    std::fs::create_dir_all(co.store()).unwrap();
+    let runs = co.store().join("runs");
+    std::os::unix::fs::symlink("/proc", &runs).unwrap();
+    let (code, out, err) = mascot(&["run", file.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(code, 1, "the run must fail: {err}");
+    let v = last_json(&out);
+    assert_eq!(ids(&v, "executed"), sorted(&STAGES), "{v}");
+    assert!(v["record_error"].as_str().is_some(), "{v}");
+    let summary = err.find("tiny/report").expect("the stage lines");
+    let error = err
+        .find("error: the run record could not be written")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(error > summary, "the error comes after the summary: {err}");
+
+    // The artifacts were kept: with a writable `runs/`, the rerun executes nothing.
+    std::fs::remove_file(&runs).unwrap();
+    let v = co.run(&[]);
+    assert!(ids(&v, "executed").is_empty(), "{v}");
+    assert_eq!(ids(&v, "cached"), sorted(&STAGES));
+}
+
+/// Regression: a dataset was keyed as its whole folder, so adding the ED `train.csv` (which
+/// reproducing the paper needs) or editing another split reran every stage of an
+/// experiment. A `load_dataset` stage is keyed by the file its split reads.
+#[test]
+fn adding_or_editing_another_split_reruns_nothing() {
+    let co = Checkout::new();
+    let first = co.run(&[]);
+    assert_eq!(ids(&first, "executed"), sorted(&STAGES));
+    let data = co.dir.path().join("tests/fixtures/data/empathetic_dialogues");
+    std::fs::copy(data.join("test.csv"), data.join("train.csv")).unwrap();
+    let mut valid = std::fs::read_to_string(data.join("valid.csv")).unwrap();
+    valid.push_str(&valid.lines().nth(1).unwrap().to_string());
+    valid.push('\n');
+    std::fs::write(data.join("valid.csv"), valid).unwrap();
+    let second = co.run(&[]);
+    assert!(ids(&second, "executed").is_empty(), "{second}");
+
+    // The split it reads: its three subsets and what depends on them run again.
+    let mut test = std::fs::read_to_string(data.join("test.csv")).unwrap();
+    test.push_str(&test.lines().nth(1).unwrap().to_string());
+    test.push('\n');
+    std::fs::write(data.join("test.csv"), test).unwrap();
+    let (code, out, _) = mascot(&["run", co.file().to_str().unwrap(), "--dry-run"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().any(|l| l.starts_with("run")
+            && l.contains("tiny/load_dataset/positive")
+            && l.contains("external file ../tests/fixtures/data/empathetic_dialogues/test.csv (dataset) changed")),
+        "{out}"
+    );
+    let third = co.run(&[]);
+    let executed = ids(&third, "executed");
+    assert!(
+        executed.contains(&"tiny/load_dataset/positive".to_string()),
+        "{third}"
+    );
+}

@@ -384,3 +384,33 @@ fn generate_downloads_through_the_binary() {
             .all(|l| l.authorization.as_deref() == Some("Bearer hf_any"))
     );
 }
+
+/// Two runs downloading the same model at once (threads here, processes in practice: the
+/// cache's locks are file locks) both end with the complete model, and the cache holds each
+/// blob once, with no partial file left.
+#[test]
+fn two_concurrent_downloads_of_one_model_do_not_corrupt_the_cache() {
+    let (repo, hub) = llama_hub();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = config(cache.path(), &hub, None);
+    let wanted = model_ref("tiny-org/tiny-llama", "main");
+    let found: Vec<_> = std::thread::scope(|s| {
+        let a = s.spawn(|| resolve_or_download(&wanted, &cfg));
+        let b = s.spawn(|| resolve_or_download(&wanted, &cfg));
+        [a.join().unwrap(), b.join().unwrap()]
+    })
+    .into_iter()
+    .map(|r| r.expect("both downloads succeed"))
+    .collect();
+    assert_eq!(found[0], found[1]);
+    for name in NEEDED_LLAMA {
+        assert_eq!(
+            std::fs::read(found[0].dir.join(name)).unwrap(),
+            repo.file(name).data,
+            "{name}"
+        );
+    }
+    let blobs = sorted_names(&cache.path().join("models--tiny-org--tiny-llama/blobs"));
+    assert_eq!(blobs.len(), NEEDED_LLAMA.len(), "{blobs:?}");
+    assert!(!blobs.iter().any(|b| b.ends_with(".incomplete")), "{blobs:?}");
+}

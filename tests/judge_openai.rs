@@ -140,9 +140,13 @@ fn every_item_is_scored_or_failed_and_the_cache_answers_the_rerun() {
     let (kind, reason) = failed("always500");
     assert_eq!(kind, FailureKind::Transient);
     assert!(reason.contains("HTTP 503"), "{reason}");
+    // A 2xx that is not a chat completion is a transport fault: retried, then given up.
     let (kind, reason) = failed("badbody");
-    assert_eq!(kind, FailureKind::Rejected);
-    assert!(reason.contains("choices[0].message.content"), "{reason}");
+    assert_eq!(kind, FailureKind::Transient);
+    assert!(
+        reason.contains("gave up after 4 attempts") && reason.contains("choices[0].message.content"),
+        "{reason}"
+    );
 
     // Retries: 429 then success after the server's Retry-After (1 s); 500 twice then success;
     // a hang past the 200 ms timeout then success; a permanent hang and 5xx give up after
@@ -158,15 +162,17 @@ fn every_item_is_scored_or_failed_and_the_cache_answers_the_rerun() {
     assert_eq!(server.attempts("hang").len(), 2);
     assert_eq!(server.attempts("hang_always").len(), 4);
     assert_eq!(server.attempts("always500").len(), 4);
-    assert_eq!(server.attempts("badbody").len(), 1);
+    assert_eq!(server.attempts("badbody").len(), 4);
     assert_eq!(run.stats.calls, cases.len());
+    // 1 (ratelimit) + 2 (flaky500) + 1 (hang) + 3 (hang_always) + 3 (always500) + 3 (badbody)
+    assert_eq!(run.stats.retries, 13);
     assert_eq!(run.stats.cache_hits, 0);
 
     let report = FailureReport::of(&run.judged);
     assert_eq!(report.failed, 5);
     assert_eq!(report.count(FailureKind::Parse), 2);
-    assert_eq!(report.count(FailureKind::Transient), 2);
-    assert_eq!(report.count(FailureKind::Rejected), 1);
+    assert_eq!(report.count(FailureKind::Transient), 3);
+    assert_eq!(report.count(FailureKind::Rejected), 0);
     let err = report
         .check(MaxFailures::default())
         .unwrap_err()
@@ -176,20 +182,12 @@ fn every_item_is_scored_or_failed_and_the_cache_answers_the_rerun() {
         "{err}"
     );
 
-    // Second pass over the items that got an answer (scored, and the temperature-0 parse
-    // failures): all from the cache, same outcomes, zero requests.
-    let answered: Vec<JudgeItem> = [
-        "ok",
-        "prose",
-        "ratelimit",
-        "flaky500",
-        "hang",
-        "garbage",
-        "outofscale",
-    ]
-    .iter()
-    .map(|c| item(c))
-    .collect();
+    // Second pass over the items that scored: all from the cache, same outcomes, zero
+    // requests.
+    let answered: Vec<JudgeItem> = ["ok", "prose", "ratelimit", "flaky500", "hang"]
+        .iter()
+        .map(|c| item(c))
+        .collect();
     let before = server.requests();
     let again = judge.judge(&agent_rubric(), &answered).unwrap();
     assert_eq!(server.requests(), before, "the second pass made requests");
@@ -198,12 +196,49 @@ fn every_item_is_scored_or_failed_and_the_cache_answers_the_rerun() {
         assert_eq!(&j.outcome, outcome(&j.id), "{}", j.id);
     }
 
-    // Failures without an answer were not cached: they are asked again.
-    let transient = [item("always500")];
+    // Failed items were not cached, whatever the failure: a rerun asks them again (a parse
+    // failure once each, a transport failure with its retries).
+    let failed_items = [item("always500"), item("garbage"), item("outofscale")];
     let before = server.requests();
-    let retried = judge.judge(&agent_rubric(), &transient).unwrap();
-    assert_eq!(retried.stats.calls, 1);
-    assert_eq!(server.requests() - before, 4);
+    let retried = judge.judge(&agent_rubric(), &failed_items).unwrap();
+    assert_eq!(retried.stats.calls, 3);
+    assert_eq!(retried.stats.cache_hits, 0);
+    assert_eq!(server.requests() - before, 4 + 1 + 1);
+}
+
+/// Regression: a 200 with an empty `choices` list, a body cut mid-JSON, a choice without
+/// content or an HTML page was recorded as a rejected item, so a run with a flaky gateway
+/// failed its tolerance and had to be rerun by hand.
+#[test]
+fn malformed_2xx_bodies_are_retried_then_answered() {
+    let server = TestServer::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        "emptychoices_once",
+        "cutbody_once",
+        "nocontent_once",
+        "html200_once",
+    ];
+    let items: Vec<JudgeItem> = cases.iter().map(|c| item(c)).collect();
+    let judge = judge(config(&server, 0.0), dir.path());
+    let run = judge.judge(&agent_rubric(), &items).unwrap();
+    for j in &run.judged {
+        let scores = j
+            .outcome
+            .scores()
+            .unwrap_or_else(|| panic!("{}: {:?}", j.id, j.outcome));
+        assert_eq!(scores["empathetic_support_quality"], 5, "{}", j.id);
+    }
+    for case in cases {
+        assert_eq!(server.attempts(case).len(), 2, "{case}");
+    }
+    assert_eq!(run.stats.retries, cases.len());
+    assert_eq!(FailureReport::of(&run.judged).failed, 0);
+    // The good answers were cached: a rerun makes no request.
+    let before = server.requests();
+    let again = judge.judge(&agent_rubric(), &items).unwrap();
+    assert_eq!(server.requests(), before);
+    assert_eq!(again.stats.cache_hits, cases.len());
 }
 
 #[test]

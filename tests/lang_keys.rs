@@ -226,9 +226,10 @@ fn executable_kinds_emit_the_executor_param_structs() {
                     p,
                     LoadDatasetParams::EmpatheticDialogues { limit: Some(4), .. }
                 ));
+                // Keyed by the split's file, not the dataset's folder.
                 assert_eq!(
                     s.external[0].path,
-                    Path::new("../tests/fixtures/data/empathetic_dialogues")
+                    Path::new("../tests/fixtures/data/empathetic_dialogues/test.csv")
                 );
             }
             StageKind::SimulatedUsers => {
@@ -353,4 +354,33 @@ fn the_user_model_enters_only_the_keys_of_conversations_with_simulated_users() {
     let a = compile_text("quickstart.mascot", &no_users);
     let b = compile_text("quickstart.mascot", &with_user("other_user", &no_users));
     assert!(changed(&a, &b).is_empty());
+}
+
+/// Regression: `checkpoint_every` was part of the key, so making a long run safer
+/// (checkpointing every step) reran its training from step 1.
+#[test]
+fn checkpoint_every_changes_no_key() {
+    let original = std::fs::read_to_string("experiments/quickstart.mascot").unwrap();
+    let base = compile_text("quickstart.mascot", &original);
+    let every_step = original
+        .replace(
+            "        max_steps: 2\n    }\n    optimize_director {",
+            "        max_steps: 2\n        checkpoint_every: 1\n    }\n    optimize_director {",
+        )
+        .replace(
+            "        max_steps: 1\n    }\n    generate_conversations {",
+            "        max_steps: 1\n        checkpoint_every: 1\n    }\n    generate_conversations {",
+        );
+    assert_eq!(every_step.matches("checkpoint_every: 1").count(), 2);
+    let plan = compile_text("quickstart.mascot", &every_step);
+    // The value is still in the parameters the stage runs with.
+    assert!(plan.stages().iter().any(|s| s.kind == StageKind::AlignPersonas
+        && s.params.to_string().contains("\"checkpoint_every\":1")));
+    assert!(changed(&base, &plan).is_empty());
+    // A parameter that changes results next to it still changes the key.
+    let other = compile_text(
+        "quickstart.mascot",
+        &every_step.replacen("        max_steps: 2\n", "        max_steps: 3\n", 1),
+    );
+    assert!(!changed(&base, &other).is_empty());
 }

@@ -64,9 +64,14 @@ pub fn run(args: RunArgs) -> u8 {
         .store
         .clone()
         .unwrap_or_else(|| default_store(&args.file));
-    let store = match Store::open(&store_dir) {
-        Ok(s) => s,
-        Err(e) => return super::report_error(e.into()),
+    // A dry run only reads: it leaves no store folder behind, not even an empty one.
+    let store = if args.dry_run {
+        Store::at(&store_dir)
+    } else {
+        match Store::open(&store_dir) {
+            Ok(s) => s,
+            Err(e) => return super::report_error(e.into()),
+        }
     };
     let opts = RunOptions {
         jobs: args.jobs.max(1),
@@ -162,6 +167,19 @@ pub fn run(args: RunArgs) -> u8 {
     }
     if args.json {
         let _ = outln(&report.json(args.dry_run).to_string());
+    }
+    if let Some(signal) = report.interrupted
+        && !matches!(choice.executor, Executor::Slurm(_))
+    {
+        errln(&format!(
+            "interrupted ({signal}): finished stages are in the store and training stages saved a checkpoint; run the same command again to resume"
+        ));
+    }
+    // After the summary, so that a script reading the last line still gets it.
+    if let Some(why) = &report.record_error {
+        errln(&format!(
+            "error: the run record could not be written ({why}); the stages above ran and their artifacts are in the store"
+        ));
     }
     match report.interrupted {
         // The shell's convention for a process ended by a signal: 128 + its number.

@@ -1,6 +1,6 @@
 //! The execution pool: runs the stages that are not cached on a rayon pool as their inputs
 //! complete (heavy stages one per device), skips the dependants of a failure, and stops
-//! starting new stages after a failure unless asked to keep going.
+//! starting new stages after a failure unless asked to keep going, or after Ctrl-C.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -17,6 +17,7 @@ use crate::exec::run_stage::run_one;
 use crate::exec::store::Store;
 use crate::exec::why::miss_reasons;
 use crate::plan::{Stage, StageId};
+use crate::util::interrupts;
 
 /// Executes every selected stage that has no record yet, filling in `records`.
 #[allow(clippy::too_many_arguments)]
@@ -93,7 +94,7 @@ pub(crate) fn execute(
                 let Keyed::Yes(fp) = &keyed[i] else {
                     continue;
                 };
-                if stop || !all_done {
+                if stop || !all_done || interrupts::received().is_some() {
                     continue;
                 }
                 let device = device_of(stage);
@@ -125,7 +126,10 @@ pub(crate) fn execute(
 
     for i in 0..selected.len() {
         if records[i].is_none() {
-            let reason = "not started: the run stopped after a failure (use --keep-going to run independent stages)".to_string();
+            let reason = match interrupts::received() {
+                Some(signal) => format!("not started: the run was interrupted ({signal})"),
+                None => "not started: the run stopped after a failure (use --keep-going to run independent stages)".to_string(),
+            };
             records[i] = Some(skipped(selected[i], keyed_key(&keyed[i]), reason));
         }
     }

@@ -19,6 +19,7 @@ use crate::exec::store::{ArtifactState, Store, now_rfc3339};
 use crate::exec::why::miss_reasons;
 use crate::plan::Plan;
 use crate::stages::is_executable;
+use crate::util::interrupts::Interrupts;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -31,9 +32,14 @@ pub struct RunReport {
     pub missing: Vec<String>,
     /// `--executor slurm --dry-run`: the `sbatch` lines the run would submit, as a script.
     pub submit_script: Option<String>,
-    /// The signal (`SIGINT`, `SIGTERM`, `SIGHUP`) that stopped a SLURM run, after it
-    /// cancelled its jobs.
+    /// The signal (`SIGINT`, `SIGTERM`, `SIGHUP`) that stopped the run: a SLURM run after it
+    /// cancelled its jobs; a local run after its running stages finished or, for training
+    /// stages, checkpointed.
     pub interrupted: Option<&'static str>,
+    /// Why the run record (`runs/<...>/`) could not be written, when it could not (a full
+    /// disk, an unwritable `runs/`). The stages ran and their artifacts are in the store;
+    /// the run still counts as failed, so a script notices.
+    pub record_error: Option<String>,
 }
 
 impl RunReport {
@@ -46,11 +52,13 @@ impl RunReport {
             .collect()
     }
 
-    /// No stage failed or was skipped.
+    /// No stage failed or was skipped, and the run record was written.
     pub fn success(&self) -> bool {
-        self.stages
-            .iter()
-            .all(|s| !matches!(s.outcome, Outcome::Failed | Outcome::Skipped))
+        self.record_error.is_none()
+            && self
+                .stages
+                .iter()
+                .all(|s| !matches!(s.outcome, Outcome::Failed | Outcome::Skipped))
     }
 
     /// `{"executed": [...], "cached": [...], "failed": [...], "skipped": [...]}` (plus
@@ -64,6 +72,9 @@ impl RunReport {
         });
         if dry_run {
             v["would_run"] = serde_json::json!(self.ids(Outcome::WouldRun));
+        }
+        if let Some(why) = &self.record_error {
+            v["record_error"] = serde_json::json!(why);
         }
         v
     }
@@ -88,13 +99,26 @@ pub fn run_plan(
         fetch_hub_models(selected.iter().copied())
     };
     let Keys { keyed, exec_keys } = key_stages(&selected, base_dir, &hashes);
-    let _ = hashes.save();
+    if !opts.dry_run {
+        let _ = hashes.save();
+    }
     let mut missing: Vec<String> = Vec::new();
 
+    // The record is what the run did, not what it is for: a run whose record cannot be
+    // written still runs its stages locally and says so at the end. A SLURM run keeps its
+    // job scripts in the record's folder, so it cannot start without one.
+    let mut record_error: Option<String> = None;
     let record_dir = if opts.dry_run {
         None
     } else {
-        Some(RecordDir::create(&store.runs_dir(), plan)?)
+        match RecordDir::create(&store.runs_dir(), plan) {
+            Ok(dir) => Some(dir),
+            Err(e) if matches!(opts.executor, Executor::Slurm(_)) => return Err(e),
+            Err(e) => {
+                record_error = Some(e.to_string());
+                None
+            }
+        }
     };
     let reporter = Reporter::new(
         opts.progress,
@@ -200,7 +224,9 @@ pub fn run_plan(
         stages: records.iter().flatten().cloned().collect(),
     };
     if let Some(dir) = &record_dir {
-        dir.write(&run_record)?;
+        if let Err(e) = dir.write(&run_record) {
+            record_error.get_or_insert(e.to_string());
+        }
         for r in records.iter().flatten() {
             match r.outcome {
                 Outcome::Cached => reporter.line(&format!("[{}] cached ({})", r.id, short(&r.key))),
@@ -236,23 +262,31 @@ pub fn run_plan(
             )?;
         }
         _ if opts.dry_run => {}
-        _ => execute(
-            &selected,
-            &keyed,
-            &exec_keys,
-            base_dir,
-            store,
-            opts,
-            &reporter,
-            &mut records,
-        )?,
+        _ => {
+            // The first Ctrl-C or SIGTERM: no new stage starts, training stages checkpoint at
+            // their next step boundary, running stages finish; a second Ctrl-C quits at once.
+            let interrupts = Interrupts::install().ok();
+            execute(
+                &selected,
+                &keyed,
+                &exec_keys,
+                base_dir,
+                store,
+                opts,
+                &reporter,
+                &mut records,
+            )?;
+            interrupted = interrupts.as_ref().and_then(Interrupts::received);
+        }
     }
 
     let stages: Vec<StageRecord> = records.into_iter().flatten().collect();
     if let Some(dir) = &record_dir {
         run_record.stages = stages.clone();
         run_record.finished = Some(now_rfc3339());
-        dir.write(&run_record)?;
+        if let Err(e) = dir.write(&run_record) {
+            record_error.get_or_insert(e.to_string());
+        }
     }
     Ok(RunReport {
         stages,
@@ -260,6 +294,7 @@ pub fn run_plan(
         missing,
         submit_script,
         interrupted,
+        record_error,
     })
 }
 

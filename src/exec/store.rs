@@ -76,6 +76,14 @@ impl Store {
         })
     }
 
+    /// A handle on the store at `root` that creates nothing, for a dry run, which only reads:
+    /// a store that does not exist yet reads as empty (every stage would run).
+    pub fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+        }
+    }
+
     /// Opens an existing store without creating anything (for `cache` commands).
     pub fn open_existing(root: &Path) -> Result<Store, ExecError> {
         if !root.join("objects").is_dir() {

@@ -24,6 +24,8 @@ pub struct CallStats {
     pub calls: usize,
     /// Cache entries that could not be read and were asked again.
     pub corrupt_entries: usize,
+    /// Attempts repeated after a transport fault (429, 5xx, timeout, malformed 2xx body).
+    pub retries: usize,
 }
 
 impl CallStats {
@@ -33,6 +35,7 @@ impl CallStats {
         self.cache_hits += other.cache_hits;
         self.calls += other.calls;
         self.corrupt_entries += other.corrupt_entries;
+        self.retries += other.retries;
     }
 }
 
@@ -115,7 +118,9 @@ impl CachedChat {
                     .get_or_insert(e);
             }
         };
+        let retries_before = self.backend.retries();
         let answers = self.backend.complete(&to_send, &store)?;
+        stats.retries = self.backend.retries().saturating_sub(retries_before);
         if let Some(e) = store_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }

@@ -54,9 +54,15 @@ pub trait ChatBackend: std::fmt::Debug {
     /// (timeouts, concurrency, retries, the key's variable name) are left out.
     fn identity(&self) -> Value;
 
-    /// The sampling temperature; 0 means a request always gets the same answer, so even an
-    /// unparseable answer may be cached.
+    /// The sampling temperature.
     fn temperature(&self) -> f32;
+
+    /// Attempts repeated so far by this backend after a transport fault (429, 5xx, timeouts,
+    /// a 2xx whose body is not a chat completion), over its whole life; 0 for backends that
+    /// never retry. Callers take differences around a batch.
+    fn retries(&self) -> usize {
+        0
+    }
 
     /// One result per request, in order. `Err` stops everything (a missing API key); a
     /// request that fails on its own is an `Err` inside the vector. `on_result(i, result)` is

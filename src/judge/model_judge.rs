@@ -55,8 +55,9 @@ impl ModelJudge {
             });
         }
         let purpose = json!({ "judge": rubric });
-        let deterministic = self.chat.backend().temperature() == 0.0;
-        let keep = |answer: &str| deterministic || parse_scores(rubric, answer).is_ok();
+        // Only answers that score are stored: a failed item is asked again on a rerun, even
+        // at temperature 0 (a server fault or a judge update may well answer it next time).
+        let keep = |answer: &str| parse_scores(rubric, answer).is_ok();
         let (answers, stats) = self.chat.complete(&purpose, &requests, &keep)?;
         let outcomes = answers
             .into_iter()

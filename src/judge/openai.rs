@@ -7,7 +7,9 @@
 //! of the key's value in case a server echoes it).
 //!
 //! Retries with [`RetryPolicy`] on 429 (honouring `Retry-After` seconds), 408, 5xx,
-//! connection errors and timeouts; a per-request timeout; at most `concurrency` requests in
+//! connection errors, timeouts, and a 2xx whose body is not a chat completion (not JSON, no
+//! `choices`, no message content: a fault of the server or a gateway, not the judge's
+//! answer); a per-request timeout; at most `concurrency` requests in
 //! flight; an optional requests-per-minute limit ([`RateLimiter`]).
 
 use std::sync::Mutex;
@@ -69,6 +71,8 @@ pub struct OpenAiBackend {
     url: String,
     agent: ureq::Agent,
     limiter: Option<RateLimiter>,
+    /// Attempts repeated so far (see [`ChatBackend::retries`]).
+    retries: AtomicUsize,
 }
 
 /// What one HTTP attempt came to.
@@ -126,6 +130,7 @@ impl OpenAiBackend {
         Ok(Self {
             url: format!("{base}/chat/completions"),
             limiter: config.rpm.map(RateLimiter::per_minute),
+            retries: AtomicUsize::new(0),
             agent,
             config,
         })
@@ -192,6 +197,7 @@ impl OpenAiBackend {
             };
             std::thread::sleep(wait);
             retry += 1;
+            self.retries.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -224,7 +230,10 @@ impl OpenAiBackend {
         match status {
             200..=299 => match answer_text(&text) {
                 Ok(answer) => Attempt::Answer(answer),
-                Err(reason) => Attempt::Fail(CallFailure::rejected(reason)),
+                Err(reason) => Attempt::Retry {
+                    reason: format!("HTTP {status} with {reason}"),
+                    after: None,
+                },
             },
             429 | 408 | 500..=599 => Attempt::Retry {
                 reason: format!("HTTP {status}: {}", excerpt(&text)),
@@ -252,6 +261,10 @@ impl ChatBackend for OpenAiBackend {
 
     fn temperature(&self) -> f32 {
         self.config.temperature
+    }
+
+    fn retries(&self) -> usize {
+        self.retries.load(Ordering::Relaxed)
     }
 
     fn complete(
@@ -295,14 +308,14 @@ impl ChatBackend for OpenAiBackend {
 /// `choices[0].message.content` of a chat-completion response body.
 fn answer_text(body: &str) -> Result<String, String> {
     let value: Value = serde_json::from_str(body)
-        .map_err(|e| format!("the response is not JSON ({e}): {}", excerpt(body)))?;
+        .map_err(|e| format!("a body that is not JSON ({e}): {}", excerpt(body)))?;
     value
         .pointer("/choices/0/message/content")
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| {
             format!(
-                "the response has no choices[0].message.content: {}",
+                "a body without choices[0].message.content: {}",
                 excerpt(body)
             )
         })

@@ -26,6 +26,11 @@ impl std::fmt::Display for ContentKey {
 /// Version tag hashed first; bump it when the encoding changes.
 const DOMAIN: &[u8] = b"mascot/stage-key/v1\n";
 
+/// Parameters that change how a stage runs, never what it computes: left out of the key at
+/// every level of the parameters, so making a run safer (checkpointing every step) reruns
+/// nothing. A parameter belongs here only if a test shows equal outputs for any value.
+pub const OPERATIONAL_PARAMS: &[&str] = &["checkpoint_every"];
+
 /// The key of a stage.
 pub fn content_key(
     kind: StageKind,
@@ -37,7 +42,7 @@ pub fn content_key(
     h.update(DOMAIN);
     field(&mut h, b"kind", kind.as_str().as_bytes());
     let mut json = Vec::with_capacity(1024);
-    write(params, &mut json);
+    write(&without_operational(params), &mut json);
     field(&mut h, b"params", &json);
     for e in external {
         let path = crate::util::slash(&e.path);
@@ -51,6 +56,20 @@ pub fn content_key(
         field(&mut h, b"input", k.0.as_bytes());
     }
     ContentKey(h.finalize().to_hex().to_string())
+}
+
+/// `params` without the [`OPERATIONAL_PARAMS`] fields, at every level.
+fn without_operational(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !OPERATIONAL_PARAMS.contains(&k.as_str()))
+                .map(|(k, x)| (k.clone(), without_operational(x)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_operational).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Length-prefixed so no two encodings collide.

@@ -26,6 +26,18 @@ symbols! {
     }
 }
 
+impl QmsumDomain {
+    /// The domain's folder under the release's `data/` (`ALL` holds every meeting).
+    pub fn folder(self) -> &'static str {
+        match self {
+            QmsumDomain::Academic => "Academic",
+            QmsumDomain::Committee => "Committee",
+            QmsumDomain::Product => "Product",
+            QmsumDomain::All => "ALL",
+        }
+    }
+}
+
 /// A dataset declaration: where, which split, which subsets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetSpec {

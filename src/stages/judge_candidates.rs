@@ -63,11 +63,12 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let report = FailureReport::of(&judged);
     let proxy = judge.is_proxy();
     ctx.progress.log(&format!(
-        "{} candidates judged: {} scored, {} failed; {} judge calls, {} answered from the cache{}",
+        "{} candidates judged: {} scored, {} failed; {} judge calls ({} retried), {} answered from the cache{}",
         report.total,
         report.total - report.failed,
         report.failed,
         stats.calls,
+        stats.retries,
         stats.cache_hits,
         if proxy {
             " (heuristic judge: the scores are lexical proxies, not a model's judgement)"
@@ -95,6 +96,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             "judge_calls": stats.calls,
             "cache_hits": stats.cache_hits,
             "corrupt_cache_entries": stats.corrupt_entries,
+            "judge_retries": stats.retries,
         }),
     })
 }

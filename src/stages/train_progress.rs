@@ -1,6 +1,7 @@
 //! A trainer's progress reports shown through the stage's progress handle: the bar counts
 //! optimizer steps (a resumed run starts at its checkpoint's step), and every step's chosen
-//! metrics are logged at most every few seconds (always for the last step).
+//! metrics are logged at most every few seconds (always for the last step). After Ctrl-C or
+//! SIGTERM it asks the trainer to stop: the trainer checkpoints the step it finished.
 //!
 //! Test hooks (never set them in normal use): `MASCOT_TEST_STEP_DELAY_MS=N` pauses after
 //! every optimizer step, so a test can kill a run mid-training;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::stages::context::StageProgress;
 use crate::train::{Control, ProgressEvent, TrainProgress};
+use crate::util::interrupts;
 
 /// Steps between checkpoints of the training stages (`MASCOT_TEST_CHECKPOINT_EVERY`
 /// overrides it in tests).
@@ -83,6 +85,17 @@ impl TrainProgress for StageTrainProgress<'_> {
                 }
                 if let Some(delay) = self.step_delay {
                     std::thread::sleep(delay);
+                }
+                // Ctrl-C or SIGTERM: the trainer checkpoints this step and stops; the rerun
+                // resumes here.
+                if metrics.step < *total_steps
+                    && let Some(signal) = interrupts::received()
+                {
+                    self.progress.log(&format!(
+                        "{signal}: saving a checkpoint at step {}/{total_steps}; the rerun resumes there",
+                        metrics.step
+                    ));
+                    return Control::Stop;
                 }
             }
             ProgressEvent::Message(m) => self.progress.log(m),

@@ -1,7 +1,8 @@
 //! Shared helpers with no project knowledge: atomic file writes (the file and its directory
-//! fsynced), path normalisation, JSON Lines files. Nothing here imports the rest of the crate.
+//! fsynced), path normalisation, JSON Lines files, the run's signal handlers. Nothing here imports the rest of the crate.
 
 pub mod atomic;
+pub mod interrupts;
 pub mod jsonl;
 pub mod path;
 

@@ -194,6 +194,13 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, expected_key: O
             ),
         ),
         ("badbody", _) => status(200, r#"{"choices": []}"#),
+        // Transport faults dressed as answers, once each, then a good answer: an empty
+        // `choices` list, a body cut mid-JSON, a choice without message content, and an HTML
+        // error page from a gateway with status 200.
+        ("emptychoices_once", 1) => status(200, r#"{"choices": []}"#),
+        ("cutbody_once", 1) => status(200, r#"{"id": "test", "choices": [{"index": 0, "mess"#),
+        ("nocontent_once", 1) => status(200, r#"{"choices": [{"index": 0, "message": {"role": "assistant"}}]}"#),
+        ("html200_once", 1) => status(200, "<html><body>Bad gateway</body></html>"),
         ("slow", _) => {
             std::thread::sleep(Duration::from_millis(50));
             status(200, &answer(GOOD_SCORES))

@@ -28,7 +28,7 @@ use crate::exec::slurm::follow::follow;
 use crate::exec::slurm::job_state::JobId;
 use crate::exec::slurm::sbatch::sbatch_args;
 use crate::exec::slurm::settings::{SlurmSettings, validate};
-use crate::exec::slurm::signals::Interrupts;
+use crate::exec::slurm::signals::{self, Interrupts};
 use crate::exec::slurm::submit::{PlannedJob, RunPaths, dry_run_script as script, job_spec};
 use crate::exec::store::Store;
 use crate::exec::why::miss_reasons;
@@ -117,7 +117,7 @@ pub(crate) fn execute_slurm(
     validate(settings)?;
     let client = SlurmClient;
     client.check_installed()?;
-    let interrupts = Interrupts::install()?;
+    let interrupts = signals::install()?;
     let paths = RunPaths::new(record_dir, store.root(), base_dir)?;
     std::fs::create_dir_all(&paths.jobs_dir).map_err(crate::exec::error::io_err(
         "create directory",

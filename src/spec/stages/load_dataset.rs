@@ -61,6 +61,41 @@ pub enum LoadDatasetParams {
     },
 }
 
+impl LoadDatasetParams {
+    /// The files and folders this subset reads, relative to the experiment's directory: the
+    /// split's CSV for Empathetic Dialogues; for QMSum the split's folder of the domain (and,
+    /// for `ALL`, the domain folders too, which label each meeting with its domain). They
+    /// are the stage's external inputs, so editing or adding another split reruns nothing
+    /// that does not read it.
+    pub fn read_paths(&self) -> Vec<PathBuf> {
+        match self {
+            LoadDatasetParams::EmpatheticDialogues { path, split, .. } => {
+                vec![path.join(format!("{split}.csv"))]
+            }
+            LoadDatasetParams::Qmsum {
+                path,
+                split,
+                domain,
+                ..
+            } => {
+                let dir = |d: QmsumDomain| path.join("data").join(d.folder()).join(split);
+                let mut paths = vec![dir(*domain)];
+                if *domain == QmsumDomain::All {
+                    paths.extend(
+                        [
+                            QmsumDomain::Academic,
+                            QmsumDomain::Committee,
+                            QmsumDomain::Product,
+                        ]
+                        .map(dir),
+                    );
+                }
+                paths
+            }
+        }
+    }
+}
+
 /// The parameters of each subset of a dataset, with the subset's name.
 pub fn subset_params(ds: &DatasetSpec) -> Vec<(&'static str, LoadDatasetParams)> {
     let (path, split, limit) = (ds.path.clone(), ds.split.clone(), ds.limit);
@@ -103,10 +138,14 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             } else {
                 subset.to_string()
             };
-            let external = vec![ExternalInput {
-                role: "dataset".into(),
-                path: ds.path.clone(),
-            }];
+            let external = params
+                .read_paths()
+                .into_iter()
+                .map(|path| ExternalInput {
+                    role: "dataset".into(),
+                    path,
+                })
+                .collect();
             g.add(
                 NewNode::new(StageKind::LoadDataset, &params)?
                     .label(label)
