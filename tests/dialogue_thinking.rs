@@ -18,7 +18,10 @@ use mascot::spec::model::Thinking;
 /// Every decoding a scripted model was called with.
 type Seen = Arc<Mutex<Vec<Decoding>>>;
 
-fn recording(seen: &Seen, reply: impl Fn(&Decoding) -> String + Send + Sync + 'static) -> ScriptedModel {
+fn recording(
+    seen: &Seen,
+    reply: impl Fn(&Decoding) -> String + Send + Sync + 'static,
+) -> ScriptedModel {
     let seen = seen.clone();
     ScriptedModel::new(move |_, d| {
         seen.lock().unwrap().push(d.clone());
@@ -32,7 +35,9 @@ fn truncated_replies_are_counted_per_role_and_kept_with_their_trace() {
     // The director thinks and never closes its block; the speakers think and answer; the user
     // model writes a plain reply (its thinking is off).
     let director = recording(&seen, |_| "<think>\nWho should speak? Maybe".into());
-    let speaker = recording(&seen, |_| "<think>\nBe warm.\n</think>\n\nThat is wonderful!".into());
+    let speaker = recording(&seen, |_| {
+        "<think>\nBe warm.\n</think>\n\nThat is wonderful!".into()
+    });
     let user = recording(&seen, |_| "Thanks, it was.".into());
     let cfg = ConversationConfig {
         turns: 3,
@@ -77,20 +82,38 @@ fn truncated_replies_are_counted_per_role_and_kept_with_their_trace() {
 
     // Each role's call got its budget, temperature and switch.
     let calls = seen.lock().unwrap().clone();
-    let by_budget = |n: usize| calls.iter().filter(|d| d.max_tokens == n).collect::<Vec<_>>();
+    let by_budget = |n: usize| {
+        calls
+            .iter()
+            .filter(|d| d.max_tokens == n)
+            .collect::<Vec<_>>()
+    };
     let directors = by_budget(40);
     let speakers = by_budget(500);
     let users = by_budget(30);
     assert_eq!((directors.len(), speakers.len(), users.len()), (3, 3, 2));
-    assert!(directors.iter().all(|d| d.temperature == 0.2 && d.thinking == Some(Thinking::On)));
-    assert!(speakers.iter().all(|d| d.temperature == 0.7 && d.thinking == Some(Thinking::On)));
-    assert!(users.iter().all(|d| d.temperature == 0.9 && d.thinking == Some(Thinking::Off)));
+    assert!(
+        directors
+            .iter()
+            .all(|d| d.temperature == 0.2 && d.thinking == Some(Thinking::On))
+    );
+    assert!(
+        speakers
+            .iter()
+            .all(|d| d.temperature == 0.7 && d.thinking == Some(Thinking::On))
+    );
+    assert!(
+        users
+            .iter()
+            .all(|d| d.temperature == 0.9 && d.thinking == Some(Thinking::Off))
+    );
 }
 
 #[test]
 fn a_speaker_cut_inside_its_think_block_is_a_truncated_turn_not_a_silent_empty_message() {
     // The speaker model's own switch is on (no per-role override) and it never closes.
-    let speaker = ScriptedModel::constant("<think>\nThe user is proud, so I").with_thinking(Thinking::On);
+    let speaker =
+        ScriptedModel::constant("<think>\nThe user is proud, so I").with_thinking(Thinking::On);
     let user = ScriptedModel::constant("<think>hm").with_thinking(Thinking::Auto);
     let cfg = ConversationConfig {
         system: SystemKind::ZeroShot,

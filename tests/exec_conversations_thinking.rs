@@ -151,7 +151,10 @@ fn thinking_on_with_a_tiny_budget_truncates_every_turn_and_off_gives_visible_rep
         seen += 1;
         let rows = rows(&dir);
         let summary = &m["summary"];
-        let turns: usize = rows.iter().map(|r| r["turns"].as_array().unwrap().len()).sum();
+        let turns: usize = rows
+            .iter()
+            .map(|r| r["turns"].as_array().unwrap().len())
+            .sum();
         let directives = summary["director_calls"].as_u64().unwrap() as usize;
         let user_replies: usize = rows
             .iter()
@@ -212,7 +215,10 @@ fn thinking_on_with_a_tiny_budget_truncates_every_turn_and_off_gives_visible_rep
         .find(|(id, (_, m))| m["kind"] == "report" && id.starts_with("on/"))
         .expect("the on variant's report");
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(md.contains("(truncated: cut inside its think block)"), "{md}");
+    assert!(
+        md.contains("(truncated: cut inside its think block)"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -249,14 +255,20 @@ fn generate_shows_the_prompt_qwen3_renders_for_each_thinking_setting() {
         "{}",
         text(&off)
     );
-    assert!(text(&on).ends_with("<|im_start|>assistant\n"), "{}", text(&on));
+    assert!(
+        text(&on).ends_with("<|im_start|>assistant\n"),
+        "{}",
+        text(&on)
+    );
     assert_eq!(text(&auto), text(&on), "Qwen3's default is to think");
     // The ids are those of the text, and what the model was given.
     for v in [&off, &on] {
         assert_eq!(v["prompt_ids"], v["input_ids"]);
         assert!(!v["prompt_ids"].as_array().unwrap().is_empty());
     }
-    assert!(off["prompt_ids"].as_array().unwrap().len() > on["prompt_ids"].as_array().unwrap().len());
+    assert!(
+        off["prompt_ids"].as_array().unwrap().len() > on["prompt_ids"].as_array().unwrap().len()
+    );
 
     // Without --json, --show-prompt prints the prompt and its ids before the output.
     let (code, out, err) = mascot(

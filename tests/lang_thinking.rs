@@ -34,11 +34,14 @@ fn edited(model_extra: &str, stage_extra: &str) -> String {
     assert!(text.contains(model));
     let stage = "        turns: 3\n        max_tokens: 32\n    }";
     assert!(text.contains(stage));
-    text.replace(model, &format!("{}\n    {model_extra}\n}}", &model[..model.len() - 2]))
-        .replace(
-            stage,
-            &format!("        turns: 3\n        max_tokens: 32\n        {stage_extra}\n    }}"),
-        )
+    text.replace(
+        model,
+        &format!("{}\n    {model_extra}\n}}", &model[..model.len() - 2]),
+    )
+    .replace(
+        stage,
+        &format!("        turns: 3\n        max_tokens: 32\n        {stage_extra}\n    }}"),
+    )
 }
 
 /// `(id, kind)` of the stages whose key differs between the plans.
@@ -136,9 +139,13 @@ fn per_role_fields_enter_only_the_nodes_that_have_the_role() {
     assert!(moved.len() < conversations(&base).len());
 
     // The users' every node of a stage with `users:`; nothing when the stage has none.
-    let user = plan(&edited("", "user_temperature: 1.0\n        user_thinking: off"));
+    let user = plan(&edited(
+        "",
+        "user_temperature: 1.0\n        user_thinking: off",
+    ));
     assert_eq!(moved_conversations(&user), conversations(&base));
-    let without_users = quickstart().replace("        users: mbti\n        turns: 3", "        turns: 3");
+    let without_users =
+        quickstart().replace("        users: mbti\n        turns: 3", "        turns: 3");
     let no_users = plan(&without_users);
     let no_users_with_fields = plan(&without_users.replace(
         "        turns: 3\n        max_tokens: 32\n    }",
@@ -177,7 +184,9 @@ fn thinking_roles_with_budgets_too_small_warn_with_the_numbers() {
         "{text}"
     );
     assert!(
-        text.contains("the director thinks, but its budget (max_tokens: 32) is below the 256 tokens"),
+        text.contains(
+            "the director thinks, but its budget (max_tokens: 32) is below the 256 tokens"
+        ),
         "{text}"
     );
     assert!(
@@ -198,14 +207,22 @@ fn thinking_roles_with_budgets_too_small_warn_with_the_numbers() {
             "thinking: on",
             "speaker_max_tokens: 256\n        director_max_tokens: 256\n        user_thinking: off",
         )
-        .replace("        max_tokens: 32\n        max_steps: 2", "        max_tokens: 48\n        max_steps: 2"),
+        .replace(
+            "        max_tokens: 32\n        max_steps: 2",
+            "        max_tokens: 48\n        max_steps: 2",
+        ),
     );
     assert!(w006(&fits).is_empty(), "{:?}", w006(&fits));
     // A role set to think on a model that does not: warned by the role's own field.
-    let role = compile(&edited("", "director_thinking: on\n        director_max_tokens: 100"));
+    let role = compile(&edited(
+        "",
+        "director_thinking: on\n        director_max_tokens: 100",
+    ));
     let text = w006(&role).join("\n");
     assert!(
-        text.contains("the director thinks, but its budget (director_max_tokens: 100) is below the 256 tokens"),
+        text.contains(
+            "the director thinks, but its budget (director_max_tokens: 100) is below the 256 tokens"
+        ),
         "{text}"
     );
     assert_eq!(w006(&role).len(), 1, "{text}");

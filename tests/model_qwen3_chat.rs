@@ -58,7 +58,11 @@ fn qwen3_template_and_ids_match_transformers_for_every_thinking_setting() {
                 thinking.enable_thinking(),
             )
             .unwrap();
-        assert_eq!(text, case.text, "{} / thinking {}", case.name, case.thinking);
+        assert_eq!(
+            text, case.text,
+            "{} / thinking {}",
+            case.name, case.thinking
+        );
         let ids = tokenizer.encode(&text).unwrap();
         assert_eq!(ids, case.ids, "{} / thinking {}", case.name, case.thinking);
     }
@@ -77,7 +81,10 @@ fn thinking_off_opens_and_closes_an_empty_think_block_and_history_loses_its_reas
     };
     let off = case("history_with_think", "off");
     let on = case("history_with_think", "on");
-    assert!(off.text.ends_with("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+    assert!(
+        off.text
+            .ends_with("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+    );
     assert!(on.text.ends_with("<|im_start|>assistant\n"));
     // Earlier assistant turns keep their answers but not their reasoning.
     assert!(on.text.contains("Congratulations, that is huge!"));
@@ -86,9 +93,11 @@ fn thinking_off_opens_and_closes_an_empty_think_block_and_history_loses_its_reas
     // Auto is the template's default: Qwen3 thinks.
     assert_eq!(case("history_with_think", "auto").text, on.text);
     // A reply after the last user query keeps its reasoning.
-    assert!(case("think_after_last_query", "on")
-        .text
-        .contains("<think>\nThe team agreed on the budget.\n</think>\n\n"));
+    assert!(
+        case("think_after_last_query", "on")
+            .text
+            .contains("<think>\nThe team agreed on the budget.\n</think>\n\n")
+    );
 }
 
 #[test]

@@ -212,7 +212,13 @@ mod tests {
         let model = ScriptedModel::constant("<think>\nplan\n</think>\n\nHello.");
         let on = decoding(Some(Thinking::On));
         let c = &generate_batched(&model, &chats, &on, 8, "speaker", 0).unwrap()[0];
-        assert_eq!((c.visible.as_str(), c.think.as_deref()), ("Hello.", Some("plan")));
-        assert_eq!(c.text, "<think>\nplan\n</think>\n\nHello.", "the raw text is kept");
+        assert_eq!(
+            (c.visible.as_str(), c.think.as_deref()),
+            ("Hello.", Some("plan"))
+        );
+        assert_eq!(
+            c.text, "<think>\nplan\n</think>\n\nHello.",
+            "the raw text is kept"
+        );
     }
 }

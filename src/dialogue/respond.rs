@@ -254,7 +254,10 @@ fn sc_replies(
     let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "assistant", turn)?;
     let mut replies = Vec::with_capacity(requests.len());
     for samples in out.chunks(n) {
-        let answers: Vec<_> = samples.iter().map(|c| read_cot_answer(&c.visible)).collect();
+        let answers: Vec<_> = samples
+            .iter()
+            .map(|c| read_cot_answer(&c.visible))
+            .collect();
         let texts: Vec<String> = answers
             .iter()
             .map(|a| cut_at_other_turn(&a.response, ASSISTANT, &SINGLE))

@@ -112,9 +112,9 @@ pub fn group_reward_from_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::model::Thinking;
     use crate::spec::model::{ModelSource, ModelSpec, TinyConfig};
     use crate::spec::reward::RewardTerm;
-    use crate::spec::model::Thinking;
     use crate::spec::stages::generate_conversations::{RoleSettings, SpeakingOrder, System};
 
     fn model() -> ModelSpec {
@@ -173,7 +173,10 @@ mod tests {
             (32, 32),
             "the shared max_tokens is every role's default"
         );
-        assert_eq!((c.director_temperature, c.user_temperature), (Some(0.5), 0.7));
+        assert_eq!(
+            (c.director_temperature, c.user_temperature),
+            (Some(0.5), 0.7)
+        );
         assert_eq!(
             (c.speaker_thinking, c.director_thinking, c.user_thinking),
             (None, None, None)
@@ -213,7 +216,11 @@ mod tests {
         );
         assert_eq!(
             (c.speaker_thinking, c.director_thinking, c.user_thinking),
-            (Some(Thinking::On), Some(Thinking::Off), Some(Thinking::Auto))
+            (
+                Some(Thinking::On),
+                Some(Thinking::Off),
+                Some(Thinking::Auto)
+            )
         );
     }
 

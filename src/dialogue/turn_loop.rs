@@ -290,8 +290,7 @@ pub fn run_conversations(
                 .collect();
             if !chats.is_empty() {
                 let who = participants(personas);
-                let decoding =
-                    cfg.decoding(
+                let decoding = cfg.decoding(
                     cfg.user_max_tokens,
                     cfg.user_temperature,
                     cfg.user_thinking,

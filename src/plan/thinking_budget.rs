@@ -169,9 +169,13 @@ pub fn budget_diagnostics(
                 continue;
             }
             out.push(
-                Diagnostic::warning("W006", v.span, format!("variant `{}`: {}", v.name, w.message))
-                    .label("in this variant")
-                    .help(w.help),
+                Diagnostic::warning(
+                    "W006",
+                    v.span,
+                    format!("variant `{}`: {}", v.name, w.message),
+                )
+                .label("in this variant")
+                .help(w.help),
             );
         }
     }
