@@ -30,6 +30,7 @@ fn tiny() -> LoadedModel {
         dtype: "f32".into(),
         device: "cpu".into(),
         lora: None,
+        thinking: Default::default(),
     };
     LoadedModel::load(&spec, Path::new(".")).unwrap()
 }

@@ -26,11 +26,15 @@ fn turn(index: usize, response: &str, reply: Option<&str>) -> TurnRow {
         directive: None,
         response: response.into(),
         raw_response: None,
+        think: None,
+        truncated: false,
         tokens: TokenCount::default(),
         steps: vec![],
         user_reply: reply.map(|t| UserReply {
             text: t.into(),
             tokens: TokenCount::default(),
+            think: None,
+            truncated: false,
         }),
     }
 }

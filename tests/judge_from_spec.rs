@@ -66,6 +66,7 @@ fn a_local_spec_loads_its_model() {
             dtype: "f32".into(),
             device: "cpu".into(),
             lora: None,
+            thinking: Default::default(),
         },
         temperature: 0.0,
     };
@@ -97,6 +98,7 @@ fn a_local_model_file_enters_the_identity_by_content() {
         dtype: "f32".into(),
         device: "cpu".into(),
         lora: None,
+        thinking: Default::default(),
     };
     let a = mascot::judge::from_spec::model_identity(&spec, dir.path()).unwrap();
     std::fs::write(&path, b"other weights").unwrap();

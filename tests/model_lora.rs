@@ -255,6 +255,7 @@ fn spec_with_lora_loads_trainable_adapters() {
         dtype: "f32".into(),
         device: "cpu".into(),
         lora: Some(lora_spec()),
+        thinking: Default::default(),
     };
     let model = LoadedModel::load_trainable(&spec, Path::new(".")).unwrap();
     assert!(model.device.is_autodiff());

@@ -22,6 +22,7 @@ fn tiny_spec(arch: &str, seed: u64) -> ModelSpec {
         dtype: "f32".into(),
         device: "cpu".into(),
         lora: None,
+        thinking: Default::default(),
     }
 }
 

@@ -24,7 +24,8 @@ pub struct GenerateArgs {
     /// Sampler seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Print one JSON object with `input_ids`, `output_ids` and `text`.
+    /// Print one JSON object with `prompt_text`, `prompt_ids` (also as `input_ids`),
+    /// `output_ids` and `text`.
     #[arg(long)]
     pub json: bool,
 }
@@ -43,7 +44,7 @@ fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
         ));
     }
     let model = args.input.load()?;
-    let ids = args.input.ids(&model, args.system.as_deref())?;
+    let prompt = args.input.prompt(&model, args.system.as_deref())?;
     let cfg = SamplingConfig {
         max_tokens: args.max_tokens,
         temperature: args.temperature,
@@ -53,16 +54,20 @@ fn generate(args: &GenerateArgs) -> Result<String, ModelError> {
         stop: Vec::new(),
     };
     let generation = model
-        .generate_ids(&[ids], &cfg)?
+        .generate_ids(std::slice::from_ref(&prompt.ids), &cfg)?
         .pop()
         .ok_or_else(|| ModelError::invalid("no generation was produced"))?;
     if args.json {
         Ok(serde_json::json!({
+            "prompt_text": prompt.text,
+            "prompt_ids": prompt.ids,
             "input_ids": generation.prompt_ids,
             "output_ids": generation.output_ids,
             "text": generation.text,
         })
         .to_string())
+    } else if args.input.show_prompt {
+        Ok(format!("{}{}", prompt.show(), generation.text))
     } else {
         Ok(generation.text)
     }

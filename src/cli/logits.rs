@@ -9,8 +9,8 @@ use super::model_args::{PromptArgs, print_or_report};
 pub struct LogitsArgs {
     #[command(flatten)]
     pub input: PromptArgs,
-    /// Print one JSON object with `input_ids` and `logits`; otherwise the five most likely
-    /// next tokens.
+    /// Print one JSON object with `prompt_text`, `prompt_ids` (also as `input_ids`) and
+    /// `logits`; otherwise the five most likely next tokens.
     #[arg(long)]
     pub json: bool,
 }
@@ -22,10 +22,16 @@ pub fn run(args: LogitsArgs) -> u8 {
 
 fn logits(args: &LogitsArgs) -> Result<String, ModelError> {
     let model = args.input.load()?;
-    let ids = args.input.ids(&model, None)?;
-    let logits = model.last_logits(&ids)?;
+    let prompt = args.input.prompt(&model, None)?;
+    let logits = model.last_logits(&prompt.ids)?;
     if args.json {
-        return Ok(serde_json::json!({ "input_ids": ids, "logits": logits }).to_string());
+        return Ok(serde_json::json!({
+            "prompt_text": prompt.text,
+            "prompt_ids": prompt.ids,
+            "input_ids": prompt.ids,
+            "logits": logits,
+        })
+        .to_string());
     }
     let mut ranked: Vec<(usize, f32)> = logits.iter().copied().enumerate().collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -37,5 +43,10 @@ fn logits(args: &LogitsArgs) -> Result<String, ModelError> {
             format!("{id:>8} {logit:>10.4} {token:?}")
         })
         .collect();
-    Ok(lines.join("\n"))
+    let shown = if args.input.show_prompt {
+        prompt.show()
+    } else {
+        String::new()
+    };
+    Ok(format!("{shown}{}", lines.join("\n")))
 }

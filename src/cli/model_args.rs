@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::hub::{HubConfig, HubError, HubModelRef, RepoId, Revision};
-use crate::model::{ChatMessage, LoadedModel, ModelError, parse_device};
+use crate::model::{ChatMessage, LoadedModel, ModelError, Thinking, parse_device};
 
 /// The model and the prompt.
 #[derive(Debug, clap::Args)]
@@ -30,6 +30,39 @@ pub struct PromptArgs {
     /// `adapter_model.safetensors`) to apply on top of the model.
     #[arg(long)]
     pub adapter: Option<PathBuf>,
+    /// The chat template's thinking switch (`enable_thinking` as transformers passes it):
+    /// `on`, `off`, or `auto` (the default: the variable is left undefined, the template
+    /// decides).
+    #[arg(long, requires = "chat", value_parser = parse_thinking)]
+    pub thinking: Option<Thinking>,
+    /// Print the prompt as the model receives it (the rendered chat template) and its token
+    /// ids before the output.
+    #[arg(long)]
+    pub show_prompt: bool,
+}
+
+/// The prompt a command runs: its text (the rendered chat template with `--chat`) and ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub text: String,
+    pub ids: Vec<u32>,
+}
+
+impl Prompt {
+    /// The `--show-prompt` block: the text, then the ids.
+    pub fn show(&self) -> String {
+        let ids: Vec<String> = self.ids.iter().map(u32::to_string).collect();
+        format!(
+            "--- prompt ({} tokens) ---\n{}\n--- prompt ids ---\n{}\n--- output ---\n",
+            self.ids.len(),
+            self.text,
+            ids.join(" ")
+        )
+    }
+}
+
+fn parse_thinking(s: &str) -> Result<Thinking, String> {
+    Thinking::from_name(s).ok_or_else(|| format!("expected one of {}", Thinking::NAMES.join(", ")))
 }
 
 impl PromptArgs {
@@ -75,19 +108,21 @@ impl PromptArgs {
         Ok(ModelArg::Hub(HubModelRef { repo, revision }))
     }
 
-    /// The prompt ids: the chat template with the system and user messages, or the raw
-    /// prompt without special tokens.
-    pub fn ids(&self, model: &LoadedModel, system: Option<&str>) -> Result<Vec<u32>, ModelError> {
-        if self.chat {
+    /// The prompt: the chat template rendered with the system and user messages (and the
+    /// `--thinking` switch), or the raw prompt; its ids without added special tokens.
+    pub fn prompt(&self, model: &LoadedModel, system: Option<&str>) -> Result<Prompt, ModelError> {
+        let text = if self.chat {
             let mut messages = Vec::new();
             if let Some(system) = system {
                 messages.push(ChatMessage::new("system", system));
             }
             messages.push(ChatMessage::new("user", &self.prompt));
-            model.encode_chat(&messages)
+            model.render_chat(&messages, self.thinking)?
         } else {
-            model.tokenizer.encode(&self.prompt)
-        }
+            self.prompt.clone()
+        };
+        let ids = model.tokenizer.encode(&text)?;
+        Ok(Prompt { text, ids })
     }
 }
 

@@ -4,6 +4,8 @@
 
 use crate::dialogue::error::DialogueError;
 use crate::dialogue::rows::{Message, TokenCount};
+use crate::dialogue::thinking::read_reply;
+use crate::spec::model::Thinking;
 
 /// Decoding settings of one call.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +16,9 @@ pub struct Decoding {
     pub top_p: f32,
     pub top_k: Option<usize>,
     pub seed: u64,
+    /// The chat template's thinking switch for this call; `None`: the model's own setting
+    /// ([`ChatModel::thinking`]).
+    pub thinking: Option<Thinking>,
 }
 
 /// One generated reply.
@@ -26,6 +31,14 @@ pub struct Completion {
     /// The generated token ids, stop token included; empty when the model does not report
     /// them (scripted models).
     pub output_ids: Vec<u32>,
+    /// The text after the think block (see [`crate::dialogue::thinking`]); set by
+    /// [`generate_batched`], which every recipe reads replies through.
+    pub visible: String,
+    /// The think block's text, when the reply has one (set by [`generate_batched`]).
+    pub think: Option<String>,
+    /// The reply was cut inside its think block and has no visible text (set by
+    /// [`generate_batched`]).
+    pub truncated: bool,
 }
 
 impl Completion {
@@ -67,6 +80,17 @@ pub trait ChatModel {
 
     /// Longest prompt + output the model accepts, in tokens.
     fn context_window(&self) -> usize;
+
+    /// The thinking switch a call gets when its [`Decoding::thinking`] is `None` (the model
+    /// declaration's `thinking`). Default `auto`.
+    fn thinking(&self) -> Thinking {
+        Thinking::Auto
+    }
+}
+
+/// The thinking switch a call of `model` with `decoding` renders its prompt with.
+pub fn effective_thinking(model: &dyn ChatModel, decoding: &Decoding) -> Thinking {
+    decoding.thinking.unwrap_or_else(|| model.thinking())
 }
 
 /// SplitMix64 of `a` and `b`: seeds derived from a base seed and an index, well spread.
@@ -81,7 +105,9 @@ pub fn mix_seed(a: u64, b: u64) -> u64 {
 
 /// Runs `chats` through `model` in batches of at most `batch_size`; batch `b` decodes with
 /// seed `mix_seed(decoding.seed, b)`, so identical prompts in different batches still draw
-/// different samples. `role` and `turn` name the call in errors.
+/// different samples. Each completion's visible text, think trace and truncation are read
+/// with the call's thinking switch ([`effective_thinking`]). `role` and `turn` name the
+/// call in errors.
 pub fn generate_batched(
     model: &dyn ChatModel,
     chats: &[Vec<Message>],
@@ -91,6 +117,7 @@ pub fn generate_batched(
     turn: usize,
 ) -> Result<Vec<Completion>, DialogueError> {
     let mut out = Vec::with_capacity(chats.len());
+    let thinking = effective_thinking(model, decoding);
     for (b, batch) in chats.chunks(batch_size.max(1)).enumerate() {
         let cfg = Decoding {
             seed: mix_seed(decoding.seed, b as u64),
@@ -110,7 +137,13 @@ pub fn generate_batched(
                 got: got.len(),
             });
         }
-        out.extend(got);
+        out.extend(got.into_iter().map(|mut c| {
+            let reply = read_reply(&c.text, thinking);
+            c.visible = reply.visible;
+            c.think = reply.think;
+            c.truncated = reply.truncated;
+            c
+        }));
     }
     Ok(out)
 }
@@ -133,6 +166,7 @@ mod tests {
             top_p: 1.0,
             top_k: None,
             seed: 9,
+            thinking: None,
         };
         let out = generate_batched(&model, &chats, &decoding, 2, "speaker", 0).unwrap();
         let texts: Vec<&str> = out.iter().map(|c| c.text.as_str()).collect();
@@ -151,5 +185,40 @@ mod tests {
         );
         assert_ne!(s0, s1);
         assert_eq!(model.calls().len(), 3);
+    }
+
+    #[test]
+    fn replies_are_read_with_the_calls_thinking_switch() {
+        let decoding = |thinking| Decoding {
+            max_tokens: 4,
+            temperature: 0.0,
+            top_p: 1.0,
+            top_k: None,
+            seed: 0,
+            thinking,
+        };
+        let chats = vec![vec![Message::user("hi")]];
+        // The model's own switch applies when the call sets none.
+        let model = ScriptedModel::constant("no closing tag yet").with_thinking(Thinking::On);
+        let c = &generate_batched(&model, &chats, &decoding(None), 8, "speaker", 0).unwrap()[0];
+        assert!(c.truncated);
+        assert_eq!(c.visible, "");
+        assert_eq!(c.think.as_deref(), Some("no closing tag yet"));
+        // A call's switch overrides the model's.
+        let off = decoding(Some(Thinking::Off));
+        let c = &generate_batched(&model, &chats, &off, 8, "speaker", 0).unwrap()[0];
+        assert!(!c.truncated);
+        assert_eq!(c.visible, "no closing tag yet");
+        let model = ScriptedModel::constant("<think>\nplan\n</think>\n\nHello.");
+        let on = decoding(Some(Thinking::On));
+        let c = &generate_batched(&model, &chats, &on, 8, "speaker", 0).unwrap()[0];
+        assert_eq!(
+            (c.visible.as_str(), c.think.as_deref()),
+            ("Hello.", Some("plan"))
+        );
+        assert_eq!(
+            c.text, "<think>\nplan\n</think>\n\nHello.",
+            "the raw text is kept"
+        );
     }
 }

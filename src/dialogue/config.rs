@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::dialogue::chat_model::{Decoding, mix_seed};
 use crate::dialogue::speaker_order::SpeakerOrder;
 use crate::dialogue::system::SystemKind;
+use crate::spec::model::Thinking;
 
 /// Settings of one run of one system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,17 @@ pub struct ConversationConfig {
     pub director_temperature: Option<f32>,
     /// Sampling temperature of the simulated users. Default 0.7.
     pub user_temperature: f32,
+    /// Thinking switch of the speakers' (and recipe steps') prompts; `None` (default): the
+    /// speaker model's own `thinking`.
+    #[serde(default)]
+    pub speaker_thinking: Option<Thinking>,
+    /// Thinking switch of the director's prompts; `None` (default): the director model's own.
+    #[serde(default)]
+    pub director_thinking: Option<Thinking>,
+    /// Thinking switch of the simulated users' prompts; `None` (default): the user model's
+    /// own.
+    #[serde(default)]
+    pub user_thinking: Option<Thinking>,
     /// Nucleus sampling for every call. Default 1.0 (off).
     pub top_p: f32,
     /// Top-k sampling for every call. Default `None` (off).
@@ -58,6 +70,9 @@ impl Default for ConversationConfig {
             temperature: 0.7,
             director_temperature: None,
             user_temperature: 0.7,
+            speaker_thinking: None,
+            director_thinking: None,
+            user_thinking: None,
             top_p: 1.0,
             top_k: None,
             samples: 5,
@@ -102,11 +117,12 @@ impl ConversationConfig {
     }
 
     /// Decoding of one call: `phase` names the call within turn `turn`, so every call of a
-    /// run draws from its own seed.
+    /// run draws from its own seed; `thinking` is the role's switch (`None`: the model's).
     pub fn decoding(
         &self,
         max_tokens: usize,
         temperature: f32,
+        thinking: Option<Thinking>,
         turn: usize,
         phase: u64,
     ) -> Decoding {
@@ -116,6 +132,7 @@ impl ConversationConfig {
             top_p: self.top_p,
             top_k: self.top_k,
             seed: mix_seed(mix_seed(self.seed, turn as u64), phase),
+            thinking,
         }
     }
 }

@@ -40,7 +40,13 @@ pub(crate) fn direct(
         .map(|v| director_prompt(v.start, personas, v.history, turn, cfg.turns))
         .collect();
     let temperature = cfg.director_temperature.unwrap_or(cfg.temperature);
-    let decoding = cfg.decoding(cfg.director_max_tokens, temperature, turn, phase::DIRECTOR);
+    let decoding = cfg.decoding(
+        cfg.director_max_tokens,
+        temperature,
+        cfg.director_thinking,
+        turn,
+        phase::DIRECTOR,
+    );
     let out = generate_batched(
         director,
         &prompts,
@@ -55,7 +61,7 @@ pub(crate) fn direct(
         .zip(prompts)
         .zip(out)
         .map(|((v, prompt), c)| {
-            let parsed = parse_directive(&c.text, &names);
+            let parsed = parse_directive(&c.visible, &names);
             let (persona, fallback) = match parsed.speaker {
                 Some(p) => (p, false),
                 None => (least_recently_used(v.last_spoke), true),
@@ -71,6 +77,9 @@ pub(crate) fn direct(
                     failure: parsed.failure,
                     fallback,
                     tokens: c.tokens(),
+                    thinking: cfg.director_thinking,
+                    think: c.think.clone(),
+                    truncated: c.truncated,
                 },
             }
         })

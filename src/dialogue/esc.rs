@@ -30,7 +30,7 @@ use crate::dialogue::history::ASSISTANT;
 use crate::dialogue::prompts_single::{PromptStyle, assistant_prompt, read_cot_answer};
 use crate::dialogue::respond::{Reply, ReplyRequest, SINGLE, phase};
 use crate::dialogue::rows::{Message, RecipeStep};
-use crate::dialogue::text::{cut_at_other_turn, strip_think, visible_reply};
+use crate::dialogue::text::{cut_at_other_turn, visible_reply};
 
 struct Step<'c> {
     cfg: &'c ConversationConfig,
@@ -43,6 +43,7 @@ impl Step<'_> {
         let decoding = self.cfg.decoding(
             self.cfg.max_tokens,
             self.cfg.temperature,
+            self.cfg.speaker_thinking,
             self.turn,
             phase::ESC + sub,
         );
@@ -91,7 +92,7 @@ pub(crate) fn esc_replies(
         .map(|r| emotion_prompt(r.start, r.history))
         .collect();
     for (i, c) in step.call(&chats, 0)?.iter().enumerate() {
-        analyses[i].emotion = strip_think(&c.text);
+        analyses[i].emotion = c.visible.clone();
         record(&mut replies[i], "emotion".into(), c);
     }
     let chats: Vec<_> = requests
@@ -100,7 +101,7 @@ pub(crate) fn esc_replies(
         .map(|(r, a)| cause_prompt(r.start, r.history, a))
         .collect();
     for (i, c) in step.call(&chats, 1)?.iter().enumerate() {
-        analyses[i].event = strip_think(&c.text);
+        analyses[i].event = c.visible.clone();
         record(&mut replies[i], "cause".into(), c);
     }
     let chats: Vec<_> = requests
@@ -109,7 +110,7 @@ pub(crate) fn esc_replies(
         .map(|(r, a)| intention_prompt(r.start, r.history, a))
         .collect();
     for (i, c) in step.call(&chats, 2)?.iter().enumerate() {
-        analyses[i].intention = strip_think(&c.text);
+        analyses[i].intention = c.visible.clone();
         record(&mut replies[i], "intention".into(), c);
     }
 
@@ -123,12 +124,12 @@ pub(crate) fn esc_replies(
             .map(|(i, r)| strategy_prompt(r.start, r.history, &analyses[i], &proposals[i]))
             .collect();
         for (i, c) in step.call(&chats, 3 + agent as u64)?.iter().enumerate() {
-            if let Some(s) = read_strategy(&c.text)
+            if let Some(s) = read_strategy(&c.visible)
                 && !strategies[i].contains(&s)
             {
                 strategies[i].push(s);
             }
-            proposals[i].push(c.text.clone());
+            proposals[i].push(c.visible.clone());
             record(&mut replies[i], format!("strategy_agent_{}", agent + 1), c);
         }
     }
@@ -162,12 +163,12 @@ pub(crate) fn esc_replies(
     for ((i, s), c) in owners.into_iter().zip(out) {
         match s {
             None => {
-                let text = visible_reply(&c.text, ASSISTANT, &SINGLE);
+                let text = visible_reply(&c.visible, ASSISTANT, &SINGLE);
                 record(&mut replies[i], "response_zero_shot".into(), &c);
                 set_response(&mut replies[i], text, &c);
             }
             Some(s) => {
-                let answer = read_cot_answer(&c.text);
+                let answer = read_cot_answer(&c.visible);
                 if !answer.format_ok {
                     replies[i].format_fallbacks += 1;
                 }
@@ -202,7 +203,7 @@ pub(crate) fn esc_replies(
     let mut choice = vec![0usize; n];
     for (&i, c) in contested.iter().zip(&out) {
         let names: Vec<usize> = candidates[i].iter().map(|(s, _, _)| *s).collect();
-        match read_choice(&c.text, &names) {
+        match read_choice(&c.visible, &names) {
             Some(k) => choice[i] = k,
             None => replies[i].format_fallbacks += 1,
         }
@@ -221,4 +222,6 @@ fn set_response(reply: &mut Reply, text: String, c: &Completion) {
     reply.response = text;
     reply.raw = c.text.clone();
     reply.tokens = c.tokens();
+    reply.think = c.think.clone();
+    reply.truncated = c.truncated;
 }

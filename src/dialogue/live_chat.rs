@@ -180,7 +180,13 @@ impl<'a> LiveChat<'a> {
             &self.history,
             directive.as_ref().map(|d| d.instruction.as_str()),
         );
-        let decoding = cfg.decoding(cfg.max_tokens, cfg.temperature, turn, phase::SPEAKER);
+        let decoding = cfg.decoding(
+            cfg.max_tokens,
+            cfg.temperature,
+            cfg.speaker_thinking,
+            turn,
+            phase::SPEAKER,
+        );
         let completion = self
             .group
             .speaker

@@ -4,7 +4,7 @@
 
 use crate::dialogue::chat_model::{ChatModel, Completion, Decoding};
 use crate::dialogue::rows::Message;
-use crate::model::{ChatMessage, LoadedModel, SamplingConfig};
+use crate::model::{ChatMessage, LoadedModel, SamplingConfig, Thinking};
 
 impl ChatModel for LoadedModel {
     fn generate(
@@ -20,7 +20,7 @@ impl ChatModel for LoadedModel {
                     .collect()
             })
             .collect();
-        let out = self.generate_chat(&chats, &sampling(decoding))?;
+        let out = self.generate_chat_with(&chats, &sampling(decoding), decoding.thinking)?;
         Ok(out
             .into_iter()
             .map(|g| Completion {
@@ -28,6 +28,7 @@ impl ChatModel for LoadedModel {
                 output_tokens: g.output_ids.len(),
                 text: g.text,
                 output_ids: g.output_ids,
+                ..Completion::default()
             })
             .collect())
     }
@@ -42,12 +43,18 @@ impl ChatModel for LoadedModel {
             .iter()
             .map(|m| ChatMessage::new(m.role.clone(), m.content.clone()))
             .collect();
-        let g = self.generate_chat_streaming(&chat, &sampling(decoding), on_text)?;
+        let g = self.generate_chat_streaming_with(
+            &chat,
+            &sampling(decoding),
+            decoding.thinking,
+            on_text,
+        )?;
         Ok(Completion {
             prompt_tokens: g.prompt_ids.len(),
             output_tokens: g.output_ids.len(),
             text: g.text,
             output_ids: g.output_ids,
+            ..Completion::default()
         })
     }
 
@@ -57,6 +64,10 @@ impl ChatModel for LoadedModel {
 
     fn context_window(&self) -> usize {
         self.config.max_seq_len
+    }
+
+    fn thinking(&self) -> Thinking {
+        self.thinking
     }
 }
 

@@ -28,6 +28,7 @@ pub mod speaker_order;
 pub mod stage_params;
 pub mod system;
 pub mod text;
+pub mod thinking;
 pub mod transcript_cut;
 pub mod turn_loop;
 
@@ -54,4 +55,5 @@ pub use stage_params::{
     config_from_director_params, config_from_generate_params, group_reward_from_spec,
 };
 pub use system::SystemKind;
+pub use thinking::{ThoughtReply, read_reply};
 pub use turn_loop::{EpisodePlan, Models, plan_episodes, run_conversations};

@@ -62,6 +62,10 @@ pub(crate) struct Reply {
     pub calls: usize,
     pub all_tokens: TokenCount,
     pub format_fallbacks: usize,
+    /// The think trace of the call that produced the response.
+    pub think: Option<String>,
+    /// That call was cut inside its think block.
+    pub truncated: bool,
 }
 
 impl Reply {
@@ -75,6 +79,8 @@ impl Reply {
             calls: 1,
             all_tokens: c.tokens(),
             format_fallbacks: 0,
+            think: c.think.clone(),
+            truncated: c.truncated,
         }
     }
 }
@@ -152,6 +158,7 @@ fn persona_replies(
         let decoding = cfg.decoding(
             cfg.max_tokens,
             cfg.temperature,
+            cfg.speaker_thinking,
             turn,
             phase::SPEAKER + 256 * m as u64,
         );
@@ -160,7 +167,7 @@ fn persona_replies(
             let name = &personas[p].name;
             replies[i] = Some(Reply::from_completion(
                 name,
-                visible_reply(&c.text, name, &participants(personas)),
+                visible_reply(&c.visible, name, &participants(personas)),
                 &c,
             ));
         }
@@ -193,19 +200,25 @@ fn single_replies(
             assistant_prompt(r.start, r.history, style, &examples)
         })
         .collect();
-    let decoding = cfg.decoding(cfg.max_tokens, cfg.temperature, turn, phase::SPEAKER);
+    let decoding = cfg.decoding(
+        cfg.max_tokens,
+        cfg.temperature,
+        cfg.speaker_thinking,
+        turn,
+        phase::SPEAKER,
+    );
     let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "assistant", turn)?;
     Ok(out
         .iter()
         .map(|c| {
             if style.chain_of_thought {
-                let answer = read_cot_answer(&c.text);
+                let answer = read_cot_answer(&c.visible);
                 let response = cut_at_other_turn(&answer.response, ASSISTANT, &SINGLE);
                 let mut reply = Reply::from_completion(ASSISTANT, response, c);
                 reply.format_fallbacks = usize::from(!answer.format_ok);
                 reply
             } else {
-                Reply::from_completion(ASSISTANT, visible_reply(&c.text, ASSISTANT, &SINGLE), c)
+                Reply::from_completion(ASSISTANT, visible_reply(&c.visible, ASSISTANT, &SINGLE), c)
             }
         })
         .collect())
@@ -231,11 +244,20 @@ fn sc_replies(
             std::iter::repeat_n(prompt, n)
         })
         .collect();
-    let decoding = cfg.decoding(cfg.max_tokens, cfg.temperature, turn, phase::SAMPLES);
+    let decoding = cfg.decoding(
+        cfg.max_tokens,
+        cfg.temperature,
+        cfg.speaker_thinking,
+        turn,
+        phase::SAMPLES,
+    );
     let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "assistant", turn)?;
     let mut replies = Vec::with_capacity(requests.len());
     for samples in out.chunks(n) {
-        let answers: Vec<_> = samples.iter().map(|c| read_cot_answer(&c.text)).collect();
+        let answers: Vec<_> = samples
+            .iter()
+            .map(|c| read_cot_answer(&c.visible))
+            .collect();
         let texts: Vec<String> = answers
             .iter()
             .map(|a| cut_at_other_turn(&a.response, ASSISTANT, &SINGLE))

@@ -5,6 +5,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::model::Thinking;
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
+}
+
 /// One chat message as the models see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -111,6 +121,16 @@ pub struct DirectiveRow {
     /// True when the speaker was chosen by the fallback rule (least recently used persona).
     pub fallback: bool,
     pub tokens: TokenCount,
+    /// The thinking switch the prompt was rendered with when the stage set one for the
+    /// director (`None`: the director model's own), so the prompt can be re-encoded exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<Thinking>,
+    /// The director's reasoning trace, when its output has a think block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<String>,
+    /// The directive was cut inside its think block (no `</think>`): nothing was parsed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub truncated: bool,
 }
 
 /// An intermediate model call of a system's recipe (chain-of-thought reasoning, a
@@ -128,6 +148,12 @@ pub struct RecipeStep {
 pub struct UserReply {
     pub text: String,
     pub tokens: TokenCount,
+    /// The user model's reasoning trace, when its reply has a think block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<String>,
+    /// The reply was cut inside its think block: `text` is empty.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub truncated: bool,
 }
 
 /// One turn: who spoke, on what directive, what they said, and the user's reply.
@@ -146,6 +172,14 @@ pub struct TurnRow {
     /// `response`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_response: Option<String>,
+    /// The speaker's reasoning trace (the think block of the call that produced the
+    /// response), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<String>,
+    /// The reply was cut inside its think block (no `</think>`): `response` is empty
+    /// because the budget ended in the reasoning, not because the speaker said nothing.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub truncated: bool,
     /// The call that produced the response.
     pub tokens: TokenCount,
     /// Intermediate calls of the recipe, in order.
@@ -168,8 +202,18 @@ pub struct EpisodeCounters {
     pub unknown_speakers: usize,
     /// Turns whose speaker came from the fallback rule.
     pub fallbacks: usize,
-    /// Responses with no visible text (e.g. only an unfinished `<think>` block).
+    /// Responses with no visible text (truncated ones included).
     pub empty_responses: usize,
+    /// Speaker replies cut inside their think block (see [`TurnRow::truncated`]). The three
+    /// truncation counts are not written when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub truncated_responses: usize,
+    /// Directives cut inside their think block.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub truncated_directives: usize,
+    /// Simulated-user replies cut inside their think block.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub truncated_user_replies: usize,
     /// Recipe outputs that did not follow their format (`Response:` missing, no valid
     /// strategy, an unreadable selection) and were read by the recipe's fallback rule.
     pub format_fallbacks: usize,

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use crate::dialogue::chat_model::{ChatModel, Completion, Decoding};
 use crate::dialogue::rows::Message;
+use crate::spec::model::Thinking;
 
 type ReplyFn = dyn Fn(&[Message], &Decoding) -> String + Send + Sync;
 
@@ -13,6 +14,7 @@ type ReplyFn = dyn Fn(&[Message], &Decoding) -> String + Send + Sync;
 pub struct ScriptedModel {
     reply: Box<ReplyFn>,
     window: usize,
+    thinking: Thinking,
     calls: Mutex<Vec<Vec<Vec<Message>>>>,
 }
 
@@ -22,6 +24,7 @@ impl ScriptedModel {
         Self {
             reply: Box::new(reply),
             window: 1_000_000,
+            thinking: Thinking::Auto,
             calls: Mutex::new(Vec::new()),
         }
     }
@@ -35,6 +38,12 @@ impl ScriptedModel {
     /// Sets the context window (in words).
     pub fn with_context_window(mut self, window: usize) -> Self {
         self.window = window;
+        self
+    }
+
+    /// Sets the model's own thinking switch ([`ChatModel::thinking`]).
+    pub fn with_thinking(mut self, thinking: Thinking) -> Self {
+        self.thinking = thinking;
         self
     }
 
@@ -71,9 +80,14 @@ impl ChatModel for ScriptedModel {
                     output_tokens: words(&text),
                     text,
                     output_ids: Vec::new(),
+                    ..Completion::default()
                 }
             })
             .collect())
+    }
+
+    fn thinking(&self) -> Thinking {
+        self.thinking
     }
 
     fn count_tokens(&self, text: &str) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {

@@ -14,8 +14,10 @@ use crate::spec::stages::optimize_director::OptimizeDirectorParams;
 
 /// The run settings of a `generate_conversations` stage. `order` is `director`, `random`,
 /// `round_robin`, or `fixed` (what the planner writes for the baselines: round-robin for
-/// `sft`, unused by the single-assistant systems). Directives and user replies get the
-/// stage's `max_tokens` too; everything else keeps its [`ConversationConfig`] default.
+/// `sft`, unused by the single-assistant systems). Every role gets the stage's `max_tokens`
+/// unless its `<role>_max_tokens` is set; speakers and director the stage's `temperature`,
+/// the users 0.7, unless `<role>_temperature` is set; a role's `<role>_thinking`, when set,
+/// overrides its model's own. Everything else keeps its [`ConversationConfig`] default.
 pub fn config_from_generate_params(
     p: &GenerateConversationsParams,
 ) -> Result<ConversationConfig, DialogueError> {
@@ -37,14 +39,20 @@ pub fn config_from_generate_params(
             )
         })?,
     };
+    let defaults = ConversationConfig::default();
     Ok(ConversationConfig {
         system,
         order,
         turns: p.turns,
-        max_tokens: p.max_tokens,
-        director_max_tokens: p.max_tokens,
-        user_max_tokens: p.max_tokens,
-        temperature: p.temperature,
+        max_tokens: p.speakers.max_tokens.unwrap_or(p.max_tokens),
+        director_max_tokens: p.directing.max_tokens.unwrap_or(p.max_tokens),
+        user_max_tokens: p.users.max_tokens.unwrap_or(p.max_tokens),
+        temperature: p.speakers.temperature.unwrap_or(p.temperature),
+        director_temperature: Some(p.directing.temperature.unwrap_or(p.temperature)),
+        user_temperature: p.users.temperature.unwrap_or(defaults.user_temperature),
+        speaker_thinking: p.speakers.thinking,
+        director_thinking: p.directing.thinking,
+        user_thinking: p.users.thinking,
         samples: p.samples.max(1),
         seed: p.seed,
         transcript_tokens: p.transcript_tokens,
@@ -104,9 +112,10 @@ pub fn group_reward_from_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::model::Thinking;
     use crate::spec::model::{ModelSource, ModelSpec, TinyConfig};
     use crate::spec::reward::RewardTerm;
-    use crate::spec::stages::generate_conversations::{SpeakingOrder, System};
+    use crate::spec::stages::generate_conversations::{RoleSettings, SpeakingOrder, System};
 
     fn model() -> ModelSpec {
         ModelSpec {
@@ -124,6 +133,7 @@ mod tests {
             dtype: "f32".into(),
             device: "cpu".into(),
             lora: None,
+            thinking: Thinking::Auto,
         }
     }
 
@@ -138,6 +148,9 @@ mod tests {
             turns: 3,
             temperature: 0.5,
             max_tokens: 32,
+            speakers: RoleSettings::default(),
+            directing: RoleSettings::default(),
+            users: RoleSettings::default(),
             samples: 4,
             limit: None,
             transcript_tokens: Some(99),
@@ -155,10 +168,60 @@ mod tests {
         assert_eq!((c.max_tokens, c.samples, c.seed), (32, 4, 11));
         assert_eq!(c.temperature, 0.5);
         assert_eq!(c.transcript_budget(10_000), 99);
+        assert_eq!(
+            (c.director_max_tokens, c.user_max_tokens),
+            (32, 32),
+            "the shared max_tokens is every role's default"
+        );
+        assert_eq!(
+            (c.director_temperature, c.user_temperature),
+            (Some(0.5), 0.7)
+        );
+        assert_eq!(
+            (c.speaker_thinking, c.director_thinking, c.user_thinking),
+            (None, None, None)
+        );
         let c = config_from_generate_params(&generate("sft", "fixed")).unwrap();
         assert_eq!(c.effective_order(), Some(SpeakerOrder::RoundRobin));
         // An unknown system or order cannot reach this function: the planner's parameters
         // are closed enums (`System`, `SpeakingOrder`), checked when they are read.
+    }
+
+    #[test]
+    fn per_role_settings_override_the_shared_ones() {
+        let mut p = generate("mascot", "director");
+        p.speakers = RoleSettings {
+            max_tokens: Some(600),
+            temperature: Some(0.6),
+            thinking: Some(Thinking::On),
+        };
+        p.directing = RoleSettings {
+            max_tokens: Some(128),
+            temperature: None,
+            thinking: Some(Thinking::Off),
+        };
+        p.users = RoleSettings {
+            max_tokens: None,
+            temperature: Some(1.0),
+            thinking: Some(Thinking::Auto),
+        };
+        let c = config_from_generate_params(&p).unwrap();
+        assert_eq!(
+            (c.max_tokens, c.director_max_tokens, c.user_max_tokens),
+            (600, 128, 32)
+        );
+        assert_eq!(
+            (c.temperature, c.director_temperature, c.user_temperature),
+            (0.6, Some(0.5), 1.0)
+        );
+        assert_eq!(
+            (c.speaker_thinking, c.director_thinking, c.user_thinking),
+            (
+                Some(Thinking::On),
+                Some(Thinking::Off),
+                Some(Thinking::Auto)
+            )
+        );
     }
 
     #[test]

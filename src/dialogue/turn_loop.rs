@@ -222,12 +222,18 @@ pub fn run_conversations(
             if reply.response.is_empty() {
                 c.empty_responses += 1;
             }
+            if reply.truncated {
+                c.truncated_responses += 1;
+            }
             if let Some(d) = &directive {
                 c.director_calls += 1;
                 c.model_calls += 1;
                 c.tokens.add(d.tokens);
                 if d.fallback {
                     c.fallbacks += 1;
+                }
+                if d.truncated {
+                    c.truncated_directives += 1;
                 }
                 match &d.failure {
                     None => {}
@@ -258,6 +264,8 @@ pub fn run_conversations(
                 directive,
                 response: reply.response,
                 raw_response,
+                think: reply.think,
+                truncated: reply.truncated,
                 tokens: reply.tokens,
                 steps: reply.steps,
                 user_reply: None,
@@ -282,14 +290,22 @@ pub fn run_conversations(
                 .collect();
             if !chats.is_empty() {
                 let who = participants(personas);
-                let decoding =
-                    cfg.decoding(cfg.user_max_tokens, cfg.user_temperature, turn, phase::USER);
+                let decoding = cfg.decoding(
+                    cfg.user_max_tokens,
+                    cfg.user_temperature,
+                    cfg.user_thinking,
+                    turn,
+                    phase::USER,
+                );
                 let out =
                     generate_batched(user_model, &chats, &decoding, cfg.batch_size, "user", turn)?;
                 for (&i, c) in playing.iter().zip(out) {
                     let l = &mut live[i];
-                    let text = visible_reply(&c.text, USER, &who);
+                    let text = visible_reply(&c.visible, USER, &who);
                     l.counters.user_replies += 1;
+                    if c.truncated {
+                        l.counters.truncated_user_replies += 1;
+                    }
                     l.counters.model_calls += 1;
                     l.counters.tokens.add(c.tokens());
                     l.history.push(Utterance {
@@ -300,6 +316,8 @@ pub fn run_conversations(
                         t.user_reply = Some(UserReply {
                             text,
                             tokens: c.tokens(),
+                            think: c.think,
+                            truncated: c.truncated,
                         });
                     }
                 }

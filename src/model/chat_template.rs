@@ -1,7 +1,9 @@
 //! Chat templates: the model's Jinja `chat_template` rendered with minijinja (plus the Python
 //! string methods HF templates use), and the built-in ChatML template of the tiny model.
 
-use minijinja::{Environment, Error, ErrorKind, context};
+use std::collections::BTreeMap;
+
+use minijinja::{Environment, Error, ErrorKind, Value};
 use serde::{Deserialize, Serialize};
 
 use super::error::ModelError;
@@ -57,16 +59,31 @@ impl ChatTemplate {
         bos_token: Option<&str>,
         eos_token: Option<&str>,
     ) -> Result<String, ModelError> {
+        self.render_with(messages, add_generation_prompt, bos_token, eos_token, None)
+    }
+
+    /// [`Self::render`] with `enable_thinking` passed to the template as transformers'
+    /// `apply_chat_template(..., enable_thinking=...)` passes it: `Some(b)` defines the
+    /// variable, `None` leaves it undefined (the template's default).
+    pub fn render_with(
+        &self,
+        messages: &[ChatMessage],
+        add_generation_prompt: bool,
+        bos_token: Option<&str>,
+        eos_token: Option<&str>,
+        enable_thinking: Option<bool>,
+    ) -> Result<String, ModelError> {
         let env = self.environment()?;
         let template = env.get_template("chat").map_err(template_error)?;
-        template
-            .render(context! {
-                messages => messages,
-                add_generation_prompt => add_generation_prompt,
-                bos_token => bos_token.unwrap_or(""),
-                eos_token => eos_token.unwrap_or(""),
-            })
-            .map_err(template_error)
+        let mut ctx: BTreeMap<&str, Value> = BTreeMap::new();
+        ctx.insert("messages", Value::from_serialize(messages));
+        ctx.insert("add_generation_prompt", Value::from(add_generation_prompt));
+        ctx.insert("bos_token", Value::from(bos_token.unwrap_or("")));
+        ctx.insert("eos_token", Value::from(eos_token.unwrap_or("")));
+        if let Some(on) = enable_thinking {
+            ctx.insert("enable_thinking", Value::from(on));
+        }
+        template.render(ctx).map_err(template_error)
     }
 
     fn environment(&self) -> Result<Environment<'static>, ModelError> {
@@ -120,6 +137,18 @@ mod tests {
             text,
             "<|im_start|>system\nbe nice<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
         );
+    }
+
+    #[test]
+    fn enable_thinking_is_undefined_unless_given() {
+        let t = ChatTemplate::new(
+            "{% if enable_thinking is defined %}{{ enable_thinking }}{% else %}undefined{% endif %}",
+        )
+        .unwrap();
+        let render = |on| t.render_with(&[], false, None, None, on).unwrap();
+        assert_eq!(render(None), "undefined");
+        assert_eq!(render(Some(true)), "true");
+        assert_eq!(render(Some(false)), "false");
     }
 
     #[test]

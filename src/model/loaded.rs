@@ -22,7 +22,7 @@ use super::sampling::SamplingConfig;
 use super::tiny::{tiny_decoder_config, tiny_weights};
 use super::tokenizer::ModelTokenizer;
 use super::weights::load_decoder;
-use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
+use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, Thinking, TinyConfig};
 
 /// A model ready to run.
 #[derive(Debug)]
@@ -34,6 +34,9 @@ pub struct LoadedModel {
     pub device: Device,
     /// The attached LoRA adapters, when any.
     pub lora: Option<LoraSpec>,
+    /// The chat template's thinking switch when a call does not choose one (the spec's
+    /// `thinking`; `auto` for a model loaded from a path).
+    pub thinking: Thinking,
 }
 
 impl LoadedModel {
@@ -82,7 +85,7 @@ impl LoadedModel {
                 base_dir.join(p)
             }
         };
-        let model = match &spec.source {
+        let mut model = match &spec.source {
             ModelSource::Tiny(tiny) => Self::tiny(tiny, device)?,
             ModelSource::HfDir { path } => Self::from_hf_dir(&resolve(path), device)?,
             ModelSource::Gguf { path } => Self::from_gguf(&resolve(path), device)?,
@@ -97,6 +100,7 @@ impl LoadedModel {
                 }
             }
         };
+        model.thinking = spec.thinking;
         match &spec.lora {
             Some(lora) => model.with_new_lora(lora, 0),
             None => Ok(model),
@@ -133,6 +137,7 @@ impl LoadedModel {
             chat_template: Some(ChatTemplate::new(CHATML_TEMPLATE)?),
             device,
             lora: None,
+            thinking: Thinking::Auto,
         })
     }
 
@@ -158,6 +163,7 @@ impl LoadedModel {
             chat_template,
             device,
             lora: None,
+            thinking: Thinking::Auto,
         })
     }
 
@@ -179,21 +185,44 @@ impl LoadedModel {
     }
 
     /// Token ids of a conversation rendered with the chat template (with the assistant
-    /// prompt appended), no special tokens added beyond the template's.
+    /// prompt appended, the model's own [`Self::thinking`]), no special tokens added beyond
+    /// the template's.
     pub fn encode_chat(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, ModelError> {
+        self.encode_chat_with(messages, None)
+    }
+
+    /// [`Self::encode_chat`] with the thinking switch `thinking` (`None`: the model's own).
+    pub fn encode_chat_with(
+        &self,
+        messages: &[ChatMessage],
+        thinking: Option<Thinking>,
+    ) -> Result<Vec<u32>, ModelError> {
+        let text = self.render_chat(messages, thinking)?;
+        self.tokenizer.encode(&text)
+    }
+
+    /// The prompt text of a conversation: the chat template rendered with the assistant
+    /// prompt appended and `enable_thinking` set from `thinking` (`None`: the model's own
+    /// setting; `auto` leaves it undefined), as transformers'
+    /// `apply_chat_template(messages, add_generation_prompt=True, enable_thinking=...)`.
+    pub fn render_chat(
+        &self,
+        messages: &[ChatMessage],
+        thinking: Option<Thinking>,
+    ) -> Result<String, ModelError> {
         let template = self
             .chat_template
             .as_ref()
             .ok_or_else(|| ModelError::ChatTemplate {
                 reason: "this model has no chat template".into(),
             })?;
-        let text = template.render(
+        template.render_with(
             messages,
             true,
             self.tokenizer.bos_token.as_deref(),
             self.tokenizer.eos_token.as_deref(),
-        )?;
-        self.tokenizer.encode(&text)
+            thinking.unwrap_or(self.thinking).enable_thinking(),
+        )
     }
 
     /// One completion per token-id prompt, all decoded in one batch.
@@ -255,9 +284,19 @@ impl LoadedModel {
         conversations: &[Vec<ChatMessage>],
         cfg: &SamplingConfig,
     ) -> Result<Vec<Generation>, ModelError> {
+        self.generate_chat_with(conversations, cfg, None)
+    }
+
+    /// [`Self::generate_chat`] with the thinking switch `thinking` (`None`: the model's own).
+    pub fn generate_chat_with(
+        &self,
+        conversations: &[Vec<ChatMessage>],
+        cfg: &SamplingConfig,
+        thinking: Option<Thinking>,
+    ) -> Result<Vec<Generation>, ModelError> {
         let ids = conversations
             .iter()
-            .map(|c| self.encode_chat(c))
+            .map(|c| self.encode_chat_with(c, thinking))
             .collect::<Result<Vec<_>, _>>()?;
         self.generate_ids(&ids, cfg)
     }
@@ -271,7 +310,19 @@ impl LoadedModel {
         cfg: &SamplingConfig,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Generation, ModelError> {
-        let ids = self.encode_chat(messages)?;
+        self.generate_chat_streaming_with(messages, cfg, None, on_text)
+    }
+
+    /// [`Self::generate_chat_streaming`] with the thinking switch `thinking` (`None`: the
+    /// model's own).
+    pub fn generate_chat_streaming_with(
+        &self,
+        messages: &[ChatMessage],
+        cfg: &SamplingConfig,
+        thinking: Option<Thinking>,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation, ModelError> {
+        let ids = self.encode_chat_with(messages, thinking)?;
         let mut tokens: Vec<u32> = Vec::new();
         let mut shown = 0usize;
         let mut failure: Option<ModelError> = None;

@@ -30,7 +30,7 @@ pub mod token_logprobs;
 pub mod tokenizer;
 pub mod weights;
 
-pub use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, TinyConfig};
+pub use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, Thinking, TinyConfig};
 pub use chat_template::{ChatMessage, ChatTemplate};
 pub use config::DecoderConfig;
 pub use decoder::Decoder;

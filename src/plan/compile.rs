@@ -7,6 +7,7 @@ use crate::lang::{Diagnostics, Loaded, SourceMap, check, load_bytes, load_file};
 use crate::plan::build::build;
 use crate::plan::expand::expand;
 use crate::plan::sealed::Plan;
+use crate::plan::thinking_budget::budget_diagnostics;
 
 /// The outcome of compiling one experiment file.
 pub struct Compiled {
@@ -61,8 +62,9 @@ pub fn compile(loaded: Loaded) -> Compiled {
             };
         }
     };
-    let warnings = Diagnostics(ir.warnings.clone());
+    let mut warnings = Diagnostics(ir.warnings.clone());
     let plan = expand(&ir).and_then(|variants| {
+        warnings.extend(Diagnostics(budget_diagnostics(&ir, &variants)));
         build(&ir, &variants).map_err(|e| {
             Diagnostics(vec![
                 crate::lang::Diagnostic::error("E099", ir.base_span, e.to_string())

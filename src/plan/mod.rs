@@ -12,6 +12,7 @@ pub mod render;
 pub mod rules;
 pub mod sealed;
 pub mod snapshot;
+pub mod thinking_budget;
 
 pub use build::build;
 pub use compile::{Compiled, compile, compile_bytes, compile_file, compile_file_with};

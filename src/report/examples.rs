@@ -112,6 +112,7 @@ pub fn pick_examples(
                             .map(|turn| TranscriptTurn {
                                 speaker: turn.speaker.clone(),
                                 text: clip(&turn.text, max_chars),
+                                truncated: turn.truncated,
                             })
                             .collect(),
                     })
@@ -146,6 +147,7 @@ mod tests {
             turns: vec![TranscriptTurn {
                 speaker: "Anchor".into(),
                 text: format!("{system} on {ctx} for {user:?}"),
+                truncated: false,
             }],
         }
     }

@@ -106,6 +106,10 @@ pub struct Transcript {
 pub struct TranscriptTurn {
     pub speaker: String,
     pub text: String,
+    /// The reply was cut inside its think block (no visible text): the transcript says so
+    /// instead of showing an empty message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl ReportInput {

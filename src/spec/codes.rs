@@ -107,6 +107,10 @@ pub const CODES: &[ErrorCode] = &[
         "a dataset folder or split that does not exist (yet)",
     ),
     c(
+        "W006",
+        "a thinking model's token budget cannot hold its reasoning (replies cut inside `<think>`)",
+    ),
+    c(
         "mascot::plan::invalid_build",
         "the planner made a plan that fails its own checks (a bug)",
     ),

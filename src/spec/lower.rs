@@ -99,6 +99,7 @@ pub fn model(f: &Fields) -> Result<ModelSpec, LowerError> {
         dtype: f.req::<Symbol>("dtype")?.0,
         device: f.req("device")?,
         lora,
+        thinking: f.req("thinking")?,
     })
 }
 

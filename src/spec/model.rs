@@ -10,6 +10,42 @@ use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, positive, probability_below_one};
 use crate::spec::hub_id::{HubModelRef, RepoId, Revision};
+use crate::spec::symbol::symbols;
+
+symbols! {
+    /// Whether a model thinks before it answers: the chat template's `enable_thinking`
+    /// variable, set as transformers' `apply_chat_template(..., enable_thinking=...)` sets it.
+    /// `auto` leaves the variable undefined (the template's default: Qwen3 thinks).
+    pub enum Thinking {
+        On = "on",
+        Off = "off",
+        Auto = "auto",
+    }
+}
+
+// `symbols!` writes the enum's derives, so the default is given here.
+#[allow(clippy::derivable_impls)]
+impl Default for Thinking {
+    fn default() -> Self {
+        Thinking::Auto
+    }
+}
+
+impl Thinking {
+    /// The value of the template's `enable_thinking`: `None` (undefined) for `auto`.
+    pub fn enable_thinking(self) -> Option<bool> {
+        match self {
+            Thinking::On => Some(true),
+            Thinking::Off => Some(false),
+            Thinking::Auto => None,
+        }
+    }
+
+    /// True for `auto` (the setting that is not written, so plans keep their keys).
+    pub fn is_auto(&self) -> bool {
+        *self == Thinking::Auto
+    }
+}
 
 /// Where the weights come from, plus how to run them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +61,10 @@ pub struct ModelSpec {
     /// LoRA adapters to train on top of the frozen base, when set.
     #[serde(default)]
     pub lora: Option<LoraSpec>,
+    /// The chat template's thinking switch for every call of this model (a stage may
+    /// override it per role). Default `auto`, not written, so existing plans keep their keys.
+    #[serde(default, skip_serializing_if = "Thinking::is_auto")]
+    pub thinking: Thinking,
 }
 
 fn default_dtype() -> String {
@@ -176,6 +216,7 @@ pub const MODEL: &[FieldSpec] = &[
     f("dtype", Ty::Sym(&["f32", "f16", "bf16"]), Sym("f32")),
     f("device", Ty::Str, Str("cpu")),
     f("lora", Ty::Object(LORA), Optional),
+    f("thinking", Ty::Sym(Thinking::NAMES), Sym("auto")),
 ];
 
 /// Why a decoder's attention sizes do not fit together: what is wrong and how to fix it.

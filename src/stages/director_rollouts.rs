@@ -108,7 +108,7 @@ impl RolloutSource for DirectorRollouts<'_> {
                     .iter()
                     .map(|m| ChatMessage::new(m.role.clone(), m.content.clone()))
                     .collect();
-                let prompt_ids = policy.encode_chat(&messages)?;
+                let prompt_ids = policy.encode_chat_with(&messages, d.thinking)?;
                 truncated |= d.output_ids.last().is_none_or(|t| !stop_ids.contains(t));
                 turns.push((prompt_ids, d.output_ids.clone()));
             }

@@ -35,7 +35,10 @@ use crate::util::{read_jsonl, write_atomic};
 
 /// Bump when what this stage writes changes (reruns `generate_conversations` stages only).
 /// 2: the director prompt ends with the answer format, the persona names and an example.
-pub const VERSION: u32 = 2;
+/// 3: replies read by the thinking switch (visible text after `</think>`, the think trace
+///    and truncation kept per turn, directive and user reply; truncated replies counted per
+///    role in the counters and the summary).
+pub const VERSION: u32 = 3;
 
 /// Where a training stage's artifact keeps its PEFT adapter: `adapter/` (the GRPO and reward
 /// trainers' layout), else the artifact's root (`adapter_config.json` at the top).
@@ -208,6 +211,11 @@ fn summary(
         "parse_failures": sum(|r| r.counters.parse_failures),
         "fallbacks": sum(|r| r.counters.fallbacks),
         "empty_responses": sum(|r| r.counters.empty_responses),
+        "truncated": {
+            "speaker": sum(|r| r.counters.truncated_responses),
+            "director": sum(|r| r.counters.truncated_directives),
+            "user": sum(|r| r.counters.truncated_user_replies),
+        },
         "format_fallbacks": sum(|r| r.counters.format_fallbacks),
         "output_tokens": sum(|r| r.counters.tokens.output),
         "speaker_policy": speaker,

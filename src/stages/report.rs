@@ -20,7 +20,8 @@ use crate::stages::output::StageOutput;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `report` stages only).
-pub const VERSION: u32 = 3;
+/// 4: a transcript turn cut inside its think block is marked as truncated.
+pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: ReportParams = ctx.params()?;
@@ -146,11 +147,13 @@ fn read_transcripts(dir: &Path, variants: &[String]) -> miette::Result<Vec<Trans
             turns.push(TranscriptTurn {
                 speaker: t.speaker.clone(),
                 text: t.response.clone(),
+                truncated: t.truncated,
             });
             if let Some(reply) = &t.user_reply {
                 turns.push(TranscriptTurn {
                     speaker: "User".into(),
                     text: reply.text.clone(),
+                    truncated: reply.truncated,
                 });
             }
         }

@@ -204,6 +204,7 @@ pub fn synthetic_transcripts() -> Vec<Transcript> {
                         .map(|sp| TranscriptTurn {
                             speaker: sp.to_string(),
                             text: format!("{sp} of {system} answers context {subset}-{c}."),
+                            truncated: false,
                         })
                         .collect(),
                 });

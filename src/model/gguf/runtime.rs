@@ -122,5 +122,6 @@ pub fn load_gguf(path: &Path, device: Device) -> Result<LoadedModel, ModelError>
         chat_template,
         device,
         lora: None,
+        thinking: crate::spec::model::Thinking::Auto,
     })
 }

@@ -14,12 +14,20 @@
 //! enters the node's parameters (and key) only when it differs from that default, so a
 //! pipeline that does not declare `user:` (or declares the speaker's model) keeps the keys it
 //! had before the setting existed, and a stage without `users:` never depends on it.
+//!
+//! Per-role settings: `speaker_*`, `director_*` and `user_*` `max_tokens`, `temperature` and
+//! `thinking` override, for that role, the shared `max_tokens` (default 64, every role) and
+//! `temperature` (default 0.7, speakers and director; the simulated users keep 0.7 unless
+//! `user_temperature` is given) and the role's model's own `thinking`. Each enters a node's
+//! parameters only when written and only for a role the node has (the director's for
+//! `mascot` with `order: director`, the users' for a stage with `users:`), so stages that do
+//! not write them keep their keys.
 
 use serde::{Deserialize, Serialize};
 
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg};
-use crate::spec::model::ModelSpec;
+use crate::spec::model::{ModelSpec, Thinking};
 use crate::spec::persona::Persona;
 use crate::spec::stages::common::{
     DATA, TRANSCRIPT_TOKENS, dedup, first, model_device, prompting_stage_problems, speaker,
@@ -97,10 +105,47 @@ pub const FIELDS: &[FieldSpec] = &[
     f("users", Ty::Ref(DeclKind::Users), Optional),
     f("temperature", nonneg(), Float(0.7)),
     f("max_tokens", int(1), Int(64)),
+    f("speaker_max_tokens", int(1), Optional),
+    f("director_max_tokens", int(1), Optional),
+    f("user_max_tokens", int(1), Optional),
+    f("speaker_temperature", nonneg(), Optional),
+    f("director_temperature", nonneg(), Optional),
+    f("user_temperature", nonneg(), Optional),
+    f("speaker_thinking", Ty::Sym(Thinking::NAMES), Optional),
+    f("director_thinking", Ty::Sym(Thinking::NAMES), Optional),
+    f("user_thinking", Ty::Sym(Thinking::NAMES), Optional),
     f("samples", int(1), Int(5)),
     f("limit", int(1), Optional),
     TRANSCRIPT_TOKENS,
 ];
+
+/// One role's settings in a stage, each `None` when the stage does not write it (the shared
+/// default, or the model's own `thinking`). Not written when empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<Thinking>,
+}
+
+impl RoleSettings {
+    /// The `<role>_max_tokens`, `<role>_temperature` and `<role>_thinking` fields of a stage.
+    pub fn read(f: &Fields, role: &str) -> Result<Self, LowerError> {
+        Ok(Self {
+            max_tokens: f.opt(&format!("{role}_max_tokens"))?,
+            temperature: f.opt(&format!("{role}_temperature"))?,
+            thinking: f.opt(&format!("{role}_thinking"))?,
+        })
+    }
+
+    /// True when the stage writes none of the role's fields.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
 
 
 /// One system on one subset.
@@ -119,6 +164,16 @@ pub struct GenerateConversationsParams {
     pub turns: usize,
     pub temperature: f32,
     pub max_tokens: usize,
+    /// The speakers' (and recipe steps') overrides of `max_tokens`, `temperature` and the
+    /// speaker model's `thinking`; not written when empty.
+    #[serde(default, skip_serializing_if = "RoleSettings::is_empty")]
+    pub speakers: RoleSettings,
+    /// The director's overrides; empty unless the node has a director.
+    #[serde(default, skip_serializing_if = "RoleSettings::is_empty")]
+    pub directing: RoleSettings,
+    /// The simulated users' overrides; empty unless the node has users.
+    #[serde(default, skip_serializing_if = "RoleSettings::is_empty")]
+    pub users: RoleSettings,
     /// Samples voted over by `self_consistency` (1 for the other systems).
     pub samples: usize,
     pub limit: Option<usize>,
@@ -156,6 +211,13 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
     let sft = first(g, StageKind::TrainSft);
     let users = first(g, StageKind::SimulatedUsers);
     let loads = subsets(f, g)?;
+    let speaker_settings = RoleSettings::read(f, "speaker")?;
+    let director_settings = RoleSettings::read(f, "director")?;
+    let user_settings = if f.contains("users") {
+        RoleSettings::read(f, "user")?
+    } else {
+        RoleSettings::default()
+    };
     for system in f.req::<Vec<System>>("systems")? {
         let mascot = system == System::Mascot;
         let uses_director = mascot && order == Order::Director;
@@ -173,6 +235,13 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             turns: f.req("turns")?,
             temperature: f.req("temperature")?,
             max_tokens: f.req("max_tokens")?,
+            speakers: speaker_settings.clone(),
+            directing: if uses_director {
+                director_settings.clone()
+            } else {
+                RoleSettings::default()
+            },
+            users: user_settings.clone(),
             samples: if system == System::SelfConsistency {
                 f.req("samples")?
             } else {

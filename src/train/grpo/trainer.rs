@@ -118,6 +118,7 @@ fn sampler_of(policy: &LoadedModel) -> LoadedModel {
         chat_template: policy.chat_template.clone(),
         device: policy.device.clone().inner(),
         lora: policy.lora.clone(),
+        thinking: policy.thinking,
     }
 }
 
