@@ -67,6 +67,12 @@ pub trait ChatModel {
 
     /// Longest prompt + output the model accepts, in tokens.
     fn context_window(&self) -> usize;
+
+    /// The runtime model behind this one, so that calls to several models over one base can
+    /// share a batch (multi-LoRA); none for scripted models.
+    fn loaded(&self) -> Option<&crate::model::LoadedModel> {
+        None
+    }
 }
 
 /// SplitMix64 of `a` and `b`: seeds derived from a base seed and an index, well spread.
