@@ -9,7 +9,7 @@ use burn::tensor::{Tensor, TensorData};
 use mascot::data::{mbti_type, read_ed_csv};
 use mascot::dialogue::{
     ChatModel, Completion, ConversationConfig, Decoding, EpisodeStart, Message, Models,
-    NoProgress, SimulatedUser, SystemKind, plan_episodes, run_conversations,
+    NoProgress, SimulatedUser, SpeakerOrder, SystemKind, plan_episodes, run_conversations,
 };
 use mascot::model::decoder::Decoder;
 use mascot::model::generation::{DecodePath, stepwise_logits};
@@ -241,51 +241,57 @@ fn persona_adapters_in_one_batch_play_the_episodes_their_own_calls_play() {
     ];
     let episodes = plan_episodes(&starts, &users, 1);
     assert_eq!(episodes.len(), 4);
-    let cfg = |batch_size| ConversationConfig {
-        system: SystemKind::Mascot,
-        turns: 3,
-        max_tokens: 6,
-        director_max_tokens: 6,
-        user_max_tokens: 6,
-        temperature: 0.0,
-        seed: 5,
-        batch_size,
-        ..Default::default()
-    };
-    // Every episode's turn in one call per role, the three persona adapters in one mixed
-    // batch.
-    let batched = run_conversations(
-        &cfg(8),
-        &personas(),
-        &episodes,
-        &Models {
-            director: Some(&director),
-            speakers: speakers.iter().map(|m| m as &dyn ChatModel).collect(),
-            user: Some(&director),
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    // One call per persona model, as before multi-LoRA batching (same device batches).
-    let alone: Vec<Alone<'_>> = speakers.iter().map(Alone).collect();
-    let sequential = run_conversations(
-        &cfg(8),
-        &personas(),
-        &episodes,
-        &Models {
-            director: Some(&director),
-            speakers: alone.iter().map(|m| m as &dyn ChatModel).collect(),
-            user: Some(&director),
-        },
-        &NoProgress,
-    )
-    .unwrap();
-    assert_eq!(batched, sequential);
-    let spoke: std::collections::BTreeSet<&str> = batched
-        .iter()
-        .flat_map(|r| r.turns.iter().map(|t| t.speaker.as_str()))
-        .collect();
-    assert!(!spoke.is_empty());
+    for order in [SpeakerOrder::Director, SpeakerOrder::Random] {
+        let cfg = ConversationConfig {
+            system: SystemKind::Mascot,
+            order,
+            turns: 3,
+            max_tokens: 6,
+            director_max_tokens: 6,
+            user_max_tokens: 6,
+            temperature: 0.0,
+            seed: 5,
+            batch_size: 8,
+            ..Default::default()
+        };
+        // Every episode's turn in one call per role, the persona adapters in one mixed batch.
+        let batched = run_conversations(
+            &cfg,
+            &personas(),
+            &episodes,
+            &Models {
+                director: Some(&director),
+                speakers: speakers.iter().map(|m| m as &dyn ChatModel).collect(),
+                user: Some(&director),
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        // One call per persona model, as before multi-LoRA batching.
+        let alone: Vec<Alone<'_>> = speakers.iter().map(Alone).collect();
+        let separate = run_conversations(
+            &cfg,
+            &personas(),
+            &episodes,
+            &Models {
+                director: Some(&director),
+                speakers: alone.iter().map(|m| m as &dyn ChatModel).collect(),
+                user: Some(&director),
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(batched, separate, "order {order:?}");
+        if order == SpeakerOrder::Random {
+            // Some turn had several personas speaking at once: a truly mixed batch.
+            let mixed = (0..3).any(|t| {
+                let who: std::collections::BTreeSet<&str> =
+                    batched.iter().map(|r| r.turns[t].speaker.as_str()).collect();
+                who.len() > 1
+            });
+            assert!(mixed, "the random order mixes personas within a turn");
+        }
+    }
 }
 
 #[test]
