@@ -34,7 +34,8 @@ pub struct RunArgs {
     /// `--set speaker=big`, `--set seed=3`.
     #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
     pub sets: Vec<String>,
-    /// Stages executing at once (heavy model stages still run one per device).
+    /// Stages executing at once (heavy model stages share a device only while their memory
+    /// estimates fit in the memory available).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
     /// `--executor` and the SLURM settings (they override the experiment's `executor`
@@ -154,6 +155,9 @@ pub fn run(args: RunArgs) -> u8 {
             let _ = out(script);
         }
     }
+    if !args.dry_run {
+        err(&resource_lines(&report));
+    }
     if let Some(dir) = &report.record_dir {
         errln(&format!("run record: {}", dir.display()));
     }
@@ -189,6 +193,32 @@ pub fn run(args: RunArgs) -> u8 {
         None if report.success() => 0,
         None => 1,
     }
+}
+
+/// Wall time and peak memory of each stage the run executed, then the run's largest peak
+/// (on stderr: stdout keeps one line per stage).
+fn resource_lines(report: &crate::exec::RunReport) -> String {
+    use crate::exec::memory::human_bytes;
+    let ran: Vec<_> = report
+        .stages
+        .iter()
+        .filter(|s| s.outcome == Outcome::Executed)
+        .collect();
+    if ran.is_empty() {
+        return String::new();
+    }
+    let mut lines = String::from("time and peak memory of the stages run:\n");
+    for s in &ran {
+        let peak = s.peak_rss_bytes.map(human_bytes).unwrap_or_else(|| "-".into());
+        lines.push_str(&format!("{:>9.1}s {peak:>9}  {}\n", s.seconds, s.id));
+    }
+    let total: f64 = ran.iter().map(|s| s.seconds).sum();
+    let peak = ran.iter().filter_map(|s| s.peak_rss_bytes).max();
+    lines.push_str(&format!(
+        "{total:>9.1}s {:>9}  (stage time summed; largest peak)\n",
+        peak.map(human_bytes).unwrap_or_else(|| "-".into())
+    ));
+    lines
 }
 
 /// Where the reports and the comparison of a run are, one line each (those that exist).

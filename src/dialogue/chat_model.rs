@@ -86,6 +86,12 @@ pub trait ChatModel {
     fn thinking(&self) -> Thinking {
         Thinking::Auto
     }
+
+    /// The runtime model behind this one, so that calls to several models over one base can
+    /// share a batch (multi-LoRA); none for scripted models.
+    fn loaded(&self) -> Option<&crate::model::LoadedModel> {
+        None
+    }
 }
 
 /// The thinking switch a call of `model` with `decoding` renders its prompt with.

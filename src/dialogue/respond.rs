@@ -2,7 +2,8 @@
 //! (grouped by speaker model, one batched call per model), the single-assistant prompts, the
 //! self-consistency samples, or the MultiAgentESC pipeline ([`crate::dialogue::esc`]).
 
-use crate::dialogue::chat_model::{ChatModel, Completion, generate_batched};
+use crate::dialogue::chat_model::{ChatModel, Completion, Decoding, generate_batched};
+use crate::dialogue::loaded_chat_model::{ModelCall, generate_across};
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::error::DialogueError;
@@ -139,7 +140,8 @@ fn persona_replies(
     let mut replies: Vec<Option<Reply>> = vec![None; requests.len()];
     // One call per speaker model: all personas share model 0 unless one model per persona.
     let model_of = |p: usize| if speakers.len() == 1 { 0 } else { p };
-    for (m, &model) in speakers.iter().enumerate() {
+    let mut calls: Vec<(usize, Vec<(usize, usize)>, Vec<Vec<Message>>, Decoding)> = Vec::new();
+    for m in 0..speakers.len() {
         let mine: Vec<(usize, usize)> = requests
             .iter()
             .enumerate()
@@ -162,7 +164,31 @@ fn persona_replies(
             turn,
             phase::SPEAKER + 256 * m as u64,
         );
-        let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "speaker", turn)?;
+        calls.push((m, mine, chats, decoding));
+    }
+    // Speakers that are adapters over one base: one mixed batch for all of them.
+    let across: Vec<ModelCall<'_>> = calls
+        .iter()
+        .map(|(m, _, chats, decoding)| ModelCall {
+            model: *m,
+            chats,
+            decoding,
+        })
+        .collect();
+    let outs = match generate_across(speakers, &across, cfg.batch_size) {
+        Some(out) => out.map_err(|source| DialogueError::Model {
+            role: "speaker".into(),
+            turn,
+            source,
+        })?,
+        None => calls
+            .iter()
+            .map(|(m, _, chats, decoding)| {
+                generate_batched(speakers[*m], chats, decoding, cfg.batch_size, "speaker", turn)
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    for ((_, mine, _, _), out) in calls.into_iter().zip(outs) {
         for ((i, p), c) in mine.into_iter().zip(out) {
             let name = &personas[p].name;
             replies[i] = Some(Reply::from_completion(

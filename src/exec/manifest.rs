@@ -41,6 +41,18 @@ pub struct Manifest {
     /// What the stage reported about its output (counts, bad rows...).
     pub summary: serde_json::Value,
     pub files: Vec<FileEntry>,
+    /// What building it took (absent in manifests written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+}
+
+/// Wall time and peak resident memory of the process while a stage ran
+/// ([`crate::exec::memory`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    pub seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl Manifest {

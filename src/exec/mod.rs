@@ -12,6 +12,7 @@ pub mod hub_inputs;
 pub mod keying;
 pub mod lock;
 pub mod lockfile;
+pub mod memory;
 pub mod manifest;
 pub mod one_stage;
 pub mod options;

@@ -1,12 +1,14 @@
 //! The execution pool: runs the stages that are not cached on a rayon pool as their inputs
-//! complete (heavy stages one per device), skips the dependants of a failure, and stops
-//! starting new stages after a failure unless asked to keep going, or after Ctrl-C.
+//! complete (heavy stages beside each other on a device while their memory estimates fit
+//! in the machine's available memory, [`crate::exec::device`]), skips the dependants of a
+//! failure, and stops starting new stages after a failure unless asked to keep going, or
+//! after Ctrl-C.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc;
 
-use crate::exec::device::{DeviceTokens, device_of};
+use crate::exec::device::{DeviceTokens, device_of, memory_estimate};
 use crate::exec::error::ExecError;
 use crate::exec::fingerprint::Fingerprint;
 use crate::exec::keying::Keyed;
@@ -41,6 +43,10 @@ pub(crate) fn execute(
         .build()
         .map_err(|e| ExecError::Pool(e.to_string()))?;
     let mut running = vec![false; selected.len()];
+    let estimates: Vec<Option<u64>> = selected
+        .iter()
+        .map(|s| memory_estimate(s, base_dir))
+        .collect();
     let mut devices = DeviceTokens::default();
     let mut stop = !opts.keep_going
         && records
@@ -98,7 +104,7 @@ pub(crate) fn execute(
                     continue;
                 }
                 let device = device_of(stage);
-                if !devices.try_take(device.as_deref()) {
+                if !devices.try_take(device.as_deref(), estimates[i]) {
                     continue;
                 }
                 running[i] = true;
@@ -116,7 +122,7 @@ pub(crate) fn execute(
             let Ok((i, rec)) = rx.recv() else { break };
             in_flight -= 1;
             running[i] = false;
-            devices.release(device_of(selected[i]).as_deref());
+            devices.release(device_of(selected[i]).as_deref(), estimates[i]);
             if rec.outcome == Outcome::Failed && !opts.keep_going {
                 stop = true;
             }
@@ -157,5 +163,6 @@ fn skipped(stage: &Stage, key: Option<String>, reason: String) -> StageRecord {
         reasons: vec![reason],
         error: None,
         seconds: 0.0,
+            peak_rss_bytes: None,
     }
 }

@@ -38,6 +38,10 @@ pub struct StageRecord {
     pub reasons: Vec<String>,
     pub error: Option<String>,
     pub seconds: f64,
+    /// Peak resident memory of the process while the stage ran, bytes (executed stages on
+    /// Linux; see [`crate::exec::memory`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 /// The whole record of a run.

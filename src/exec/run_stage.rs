@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::exec::error::ExecError;
 use crate::exec::fingerprint::Fingerprint;
-use crate::exec::manifest::Manifest;
+use crate::exec::manifest::{Manifest, Resources};
+use crate::exec::memory::StageWatch;
 use crate::exec::progress::Reporter;
 use crate::exec::record::{Outcome, StageRecord};
 use crate::exec::store::{ArtifactState, Store, now_rfc3339};
@@ -31,6 +32,7 @@ pub(crate) fn run_one(
     reporter: &Reporter,
 ) -> StageRecord {
     let t0 = Instant::now();
+    let memory = crate::exec::memory::watch();
     let mut rec = StageRecord {
         id: stage.id.clone(),
         kind: stage.kind,
@@ -39,6 +41,7 @@ pub(crate) fn run_one(
         reasons,
         error: None,
         seconds: 0.0,
+            peak_rss_bytes: None,
     };
     let result = build(
         stage,
@@ -48,8 +51,10 @@ pub(crate) fn run_one(
         store,
         reporter,
         &rec.reasons,
+        (t0, &memory),
     );
     rec.seconds = t0.elapsed().as_secs_f64();
+    rec.peak_rss_bytes = memory.finish();
     match result {
         Ok(outcome) => {
             rec.outcome = outcome;
@@ -60,7 +65,14 @@ pub(crate) fn run_one(
                     stage.id
                 ));
             } else {
-                reporter.line(&format!("[{}] done in {:.2}s", stage.id, rec.seconds));
+                let peak = rec
+                    .peak_rss_bytes
+                    .map(|b| format!(", peak memory {}", crate::exec::memory::human_bytes(b)))
+                    .unwrap_or_default();
+                reporter.line(&format!(
+                    "[{}] done in {:.2}s{peak}",
+                    stage.id, rec.seconds
+                ));
             }
         }
         Err(err) => {
@@ -72,7 +84,9 @@ pub(crate) fn run_one(
     rec
 }
 
-/// Builds the artifact of `stage` (or finds that a concurrent run built it).
+/// Builds the artifact of `stage` (or finds that a concurrent run built it); `measure` is
+/// when the stage started and its memory watch, recorded in the manifest.
+#[allow(clippy::too_many_arguments)]
 fn build(
     stage: &Stage,
     fp: &Fingerprint,
@@ -81,6 +95,7 @@ fn build(
     store: &Store,
     reporter: &Reporter,
     reasons: &[String],
+    measure: (Instant, &StageWatch),
 ) -> Result<Outcome, String> {
     let ex = |e: ExecError| render(&miette::Report::new(e));
     let lock = store.lock(&fp.key).map_err(ex)?;
@@ -158,8 +173,12 @@ fn build(
             why: format!("{} now names another holder", lock.path().display()),
         }));
     }
+    let resources = Resources {
+        seconds: measure.0.elapsed().as_secs_f64(),
+        peak_rss_bytes: measure.1.peak(),
+    };
     store
-        .commit(pending, fp, started, output.summary)
+        .commit_with(pending, fp, started, output.summary, Some(resources))
         .map_err(ex)?;
     store.write_last_fingerprint(fp).map_err(ex)?;
     Ok(Outcome::Executed)

@@ -139,6 +139,7 @@ pub fn run_plan(
             reasons: Vec::new(),
             error: None,
             seconds: 0.0,
+            peak_rss_bytes: None,
         };
         match k {
             Keyed::Yes(fp) => {

@@ -26,7 +26,7 @@ use crate::exec::error::{ExecError, io_err};
 use crate::exec::fingerprint::Fingerprint;
 use crate::exec::fsutil::{hash_file, list_files, sync_tree};
 use crate::exec::lock::{KeyLock, lock, try_lock};
-use crate::exec::manifest::{FileEntry, MANIFEST, Manifest};
+use crate::exec::manifest::{FileEntry, MANIFEST, Manifest, Resources};
 use crate::exec::verify::verify_artifact;
 use crate::util::{sync_dir, write_atomic};
 
@@ -195,6 +195,18 @@ impl Store {
         started: String,
         summary: serde_json::Value,
     ) -> Result<Manifest, ExecError> {
+        self.commit_with(pending, fp, started, summary, None)
+    }
+
+    /// [`Self::commit`], recording what building the artifact took.
+    pub fn commit_with(
+        &self,
+        pending: PendingArtifact,
+        fp: &Fingerprint,
+        started: String,
+        summary: serde_json::Value,
+        resources: Option<Resources>,
+    ) -> Result<Manifest, ExecError> {
         let mut files = Vec::new();
         for rel in list_files(&pending.dir)? {
             if rel == MANIFEST {
@@ -221,6 +233,7 @@ impl Store {
             finished: now_rfc3339(),
             summary,
             files,
+            resources,
         };
         let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
         let mpath = pending.dir.join(MANIFEST);

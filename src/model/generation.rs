@@ -43,7 +43,7 @@ pub struct GenerationLimits {
 }
 
 /// Token id used for left padding (masked out, so any valid id works).
-const PAD_ID: u32 = 0;
+pub(crate) const PAD_ID: u32 = 0;
 
 /// Which implementation runs the token-by-token decode steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -175,7 +175,7 @@ fn generate_inner(
     }
     let (positions, key_valid) = left_padded_layout(&lengths, width);
     let capacity = width + cfg.max_tokens;
-    let (mut stepper, mut logits) = Stepper::prefill(
+    let (mut stepper, logits) = Stepper::prefill(
         decoder,
         host.as_ref(),
         int_tensor(ids, [batch, width], &device),
@@ -183,9 +183,42 @@ fn generate_inner(
         key_valid,
         capacity,
     )?;
-    let mut rngs: Vec<StdRng> = (0..batch)
-        .map(|i| StdRng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
-        .collect();
+    let seeds: Vec<u64> = (0..batch).map(|i| sequence_seed(cfg.seed, i)).collect();
+    let (outputs, texts) = sample_loop(
+        &mut stepper,
+        logits,
+        &lengths,
+        &seeds,
+        tokenizer,
+        cfg,
+        limits,
+        on_token,
+    )?;
+    finish_generations(prompts, outputs, texts, tokenizer)
+}
+
+/// The seed of sequence `i` of a call seeded with `seed`.
+pub fn sequence_seed(seed: u64, i: usize) -> u64 {
+    seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Samples up to `cfg.max_tokens` tokens per sequence from the prefill's `logits`, feeding
+/// each back through `stepper`; returns the new tokens and, for sequences cut at a stop
+/// string, their text.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sample_loop(
+    stepper: &mut Stepper<'_>,
+    mut logits: Vec<f32>,
+    lengths: &[usize],
+    seeds: &[u64],
+    tokenizer: &ModelTokenizer,
+    cfg: &SamplingConfig,
+    limits: GenerationLimits,
+    on_token: &mut dyn FnMut(usize, u32),
+) -> Result<(Vec<Vec<u32>>, Vec<Option<String>>), ModelError> {
+    let vocab = limits.vocab;
+    let batch = lengths.len();
+    let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| StdRng::seed_from_u64(s)).collect();
     let mut outputs: Vec<Vec<u32>> = vec![Vec::new(); batch];
     let mut texts: Vec<Option<String>> = vec![None; batch];
     let mut done = vec![cfg.max_tokens == 0; batch];
@@ -222,6 +255,15 @@ fn generate_inner(
         let positions: Vec<usize> = lengths.iter().map(|&len| len + step).collect();
         logits = stepper.step(&next, &positions)?;
     }
+    Ok((outputs, texts))
+}
+
+pub(crate) fn finish_generations(
+    prompts: &[Vec<u32>],
+    outputs: Vec<Vec<u32>>,
+    texts: Vec<Option<String>>,
+    tokenizer: &ModelTokenizer,
+) -> Result<Vec<Generation>, ModelError> {
     prompts
         .iter()
         .zip(outputs)
@@ -296,7 +338,7 @@ pub fn stepwise_logits(
 /// The host weights and adapters of `decoder` for the CPU decode path: the ones built at
 /// load time while the base weights cannot have changed (frozen, or no autodiff), else a
 /// fresh copy of the tensors.
-fn host_model(decoder: &Decoder) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>), ModelError> {
+pub(crate) fn host_model(decoder: &Decoder) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>), ModelError> {
     let (weights, merged) = match &decoder.host {
         Some(host) if !decoder.base_is_trainable() => (host.weights.clone(), host.merged.clone()),
         _ => (Arc::new(HostWeights::from_decoder(decoder)?), Vec::new()),
@@ -305,7 +347,7 @@ fn host_model(decoder: &Decoder) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>
 }
 
 /// Runs the decode steps after a prefill through the tensor decoder.
-enum Stepper<'a> {
+pub(crate) enum Stepper<'a> {
     Tensor {
         decoder: &'a Decoder,
         cache: KvCache,
@@ -374,7 +416,7 @@ impl<'a> Stepper<'a> {
     }
 
     /// Feeds `next[b]` at `positions[b]` and returns the logits `[batch * vocab]`.
-    fn step(&mut self, next: &[u32], positions: &[usize]) -> Result<Vec<f32>, ModelError> {
+    pub(crate) fn step(&mut self, next: &[u32], positions: &[usize]) -> Result<Vec<f32>, ModelError> {
         match self {
             Stepper::Host(session) => session.step(next, positions),
             Stepper::Tensor {

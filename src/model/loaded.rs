@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::module::Module;
 use burn::tensor::Device;
 
 use super::chat_template::{CHATML_TEMPLATE, ChatMessage, ChatTemplate};
@@ -18,14 +19,15 @@ use super::hub::{HubConfig, HubModelRef, resolve_or_download};
 use super::logprobs::{CompletionLogprobs, completion_logprobs};
 use super::lora::{attach_new_lora, load_peft_adapter, merge_lora, save_peft_adapter};
 use super::safetensors_source::SafetensorsSource;
+use super::shared::{base_key, shared_base};
 use super::sampling::SamplingConfig;
 use super::tiny::{tiny_decoder_config, tiny_weights};
 use super::tokenizer::ModelTokenizer;
 use super::weights::load_decoder;
 use crate::spec::model::{LoraSpec, ModelSource, ModelSpec, Thinking, TinyConfig};
 
-/// A model ready to run.
-#[derive(Debug)]
+/// A model ready to run. A clone shares the weights' storage with the original.
+#[derive(Debug, Clone)]
 pub struct LoadedModel {
     pub decoder: Decoder,
     pub config: DecoderConfig,
@@ -76,8 +78,7 @@ impl LoadedModel {
                     .into(),
             });
         }
-        let device = parse_device(&spec.device)?;
-        let device = if autodiff { device.autodiff() } else { device };
+        let plain = parse_device(&spec.device)?;
         let resolve = |p: &PathBuf| {
             if p.is_absolute() {
                 p.clone()
@@ -85,26 +86,60 @@ impl LoadedModel {
                 base_dir.join(p)
             }
         };
-        let mut model = match &spec.source {
-            ModelSource::Tiny(tiny) => Self::tiny(tiny, device)?,
-            ModelSource::HfDir { path } => Self::from_hf_dir(&resolve(path), device)?,
-            ModelSource::Gguf { path } => Self::from_gguf(&resolve(path), device)?,
+        // Hub models resolve to their cached folder first, so the folder is what is shared.
+        let source = match &spec.source {
             ModelSource::Hf { repo, revision } => {
                 let model = HubModelRef {
                     repo: repo.clone(),
                     revision: revision.clone(),
                 };
-                match hub {
-                    Some(hub) => Self::from_hub(&model, hub, device)?,
-                    None => Self::from_hub(&model, &HubConfig::from_env(), device)?,
-                }
+                let cached = match hub {
+                    Some(hub) => resolve_or_download(&model, hub)?,
+                    None => resolve_or_download(&model, &HubConfig::from_env())?,
+                };
+                ModelSource::HfDir { path: cached.dir }
             }
+            other => other.clone(),
         };
+        let spec = ModelSpec {
+            source,
+            ..spec.clone()
+        };
+        let key = base_key(&spec, base_dir)?;
+        let source = &spec.source;
+        let model = shared_base(&key, &spec.device, || match source {
+            ModelSource::Tiny(tiny) => Self::tiny(tiny, plain.clone()),
+            ModelSource::HfDir { path } => Self::from_hf_dir(&resolve(path), plain.clone()),
+            ModelSource::Gguf { path } => Self::from_gguf(&resolve(path), plain.clone()),
+            ModelSource::Hf { .. } => Err(ModelError::invalid("hub models resolve to a folder")),
+        })?;
+        let mut model = if autodiff { model.trainable() } else { model };
+        // Not part of the shared weights: each loaded model keeps its own switch.
         model.thinking = spec.thinking;
         match &spec.lora {
             Some(lora) => model.with_new_lora(lora, 0),
             None => Ok(model),
         }
+    }
+
+    /// The same model on its device's autodiff twin, its tensors wrapped (not copied) and
+    /// taking gradients (what [`Self::load_trainable`] gives before adapters).
+    pub fn trainable(mut self) -> Self {
+        if !self.device.is_autodiff() {
+            self.decoder = self.decoder.train();
+            self.device = self.device.autodiff();
+        }
+        self
+    }
+
+    /// For a full fine-tune: leaves the process's shared copy of the base. The decode path's
+    /// host weights (which training would make stale) are dropped, and so is the shared
+    /// copy when nothing else uses it, so that the weights are held once, by this model,
+    /// whose optimizer steps then replace them.
+    pub fn own_weights(mut self) -> Self {
+        self.decoder.host = None;
+        super::shared::release_unused();
+        self
     }
 
     /// A model folder or a `.gguf` file on the CPU.

@@ -51,6 +51,8 @@ struct StageView<'a> {
     files: usize,
     bytes: u64,
     counts: &'a [(String, String)],
+    time: &'a str,
+    peak_memory: &'a str,
 }
 
 #[derive(Serialize)]
@@ -267,6 +269,8 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
                 files: s.files,
                 bytes: s.bytes,
                 counts: &s.counts,
+                time: s.time.as_deref().unwrap_or("-"),
+                peak_memory: s.peak_memory.as_deref().unwrap_or("-"),
             })
             .collect(),
         scored: !input.scores.rubrics().as_slice().is_empty(),

@@ -17,6 +17,12 @@ pub struct RunStage {
     pub bytes: u64,
     /// `(name, value)` of each field of the stage's summary, values as text.
     pub counts: Vec<(String, String)>,
+    /// Wall time and peak memory of the run that built it (`12.3 s`, `812 MiB`), when its
+    /// manifest recorded them.
+    #[serde(default)]
+    pub time: Option<String>,
+    #[serde(default)]
+    pub peak_memory: Option<String>,
 }
 
 /// Longest summary value shown, in characters (longer ones end with `...`).
@@ -39,6 +45,21 @@ impl RunStage {
                 (k.clone(), clip(&shown))
             })
             .collect()
+    }
+
+    /// `time` and `peak_memory` from an artifact's `manifest.json` (its `resources`).
+    pub fn resources_of(manifest: &serde_json::Value) -> (Option<String>, Option<String>) {
+        let r = &manifest["resources"];
+        let time = r["seconds"].as_f64().map(|s| format!("{s:.1} s"));
+        let peak = r["peak_rss_bytes"].as_u64().map(|b| {
+            let mib = b as f64 / (1024.0 * 1024.0);
+            if mib >= 1024.0 {
+                format!("{:.1} GiB", mib / 1024.0)
+            } else {
+                format!("{mib:.0} MiB")
+            }
+        });
+        (time, peak)
     }
 
     /// The key as shown.
@@ -72,5 +93,15 @@ mod tests {
         assert_eq!(get("many"), Some("[20 items]"));
         assert_eq!(get("text").map(|t| t.chars().count()), Some(163));
         assert!(RunStage::counts_of(&serde_json::json!(3)).is_empty());
+    }
+
+    #[test]
+    fn resources_read_from_a_manifest() {
+        let m = serde_json::json!({"resources": {"seconds": 12.34, "peak_rss_bytes": 3u64 << 29}});
+        assert_eq!(
+            RunStage::resources_of(&m),
+            (Some("12.3 s".into()), Some("1.5 GiB".into()))
+        );
+        assert_eq!(RunStage::resources_of(&serde_json::json!({})), (None, None));
     }
 }

@@ -30,7 +30,9 @@ use crate::util::{read_jsonl, write_json};
 
 /// Bump when what this stage writes changes (reruns `align_personas` stages only).
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
-pub const VERSION: u32 = 2;
+/// 3: the KL reference is the base with the adapters off (TRL/PEFT), not the SFT policy;
+///    the update in micro-batches of 2 completions.
+pub const VERSION: u32 = 3;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: AlignPersonasParams = ctx.params()?;

@@ -9,7 +9,8 @@
 //! director model when present, else the director's base model prompted as the director.
 //! The simulated users are played by the pipeline's `user:` model (`params.user`), else by
 //! the speaker's base model, always without adapters. Models with the same weights and
-//! adapter are loaded once.
+//! adapter are loaded once, and every model of the stage shares one copy of the base
+//! weights ([`crate::model::shared`]): the adapters are all that differs.
 
 use std::path::{Path, PathBuf};
 

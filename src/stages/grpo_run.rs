@@ -31,6 +31,11 @@ pub fn without_lora(spec: &ModelSpec) -> ModelSpec {
     }
 }
 
+/// Completions per forward/backward pass of a GRPO stage's update (gradients accumulated,
+/// the loss is the whole batch's): bounds the activations kept for the backward pass,
+/// which with the whole batch at once were most of a stage's peak memory.
+pub const STAGE_MICRO_BATCH: usize = 2;
+
 /// The library config of a stage's GRPO fields (fields left out keep the library defaults).
 pub fn grpo_config(p: &GrpoParams, seed: u64, stage: &str) -> miette::Result<GrpoConfig> {
     let symbol = |field: &str, value: &str| {
@@ -68,6 +73,7 @@ pub fn grpo_config(p: &GrpoParams, seed: u64, stage: &str) -> miette::Result<Grp
         mask_truncated: p.mask_truncated.unwrap_or(defaults.mask_truncated),
         seed,
         checkpoint_every: p.checkpoint_every.unwrap_or(defaults.checkpoint_every),
+        micro_batch: Some(STAGE_MICRO_BATCH),
         ..defaults
     })
 }

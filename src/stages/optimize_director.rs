@@ -2,7 +2,9 @@
 //! turns, G per context, the speakers frozen (the `align_personas` adapters when the
 //! pipeline has them, else the `train_sft` adapter, else the base), rewarded with
 //! `coherence(judge) + eta * diverse()` (judge answers cached in `ctx.calls_dir`). Only the
-//! director's directive tokens are trained on. Checkpoints go to `ctx.work_dir`, so a killed
+//! director's directive tokens are trained on. The director, its reference and the
+//! speakers share one copy of the base weights; per-persona speakers decode their turns in
+//! one mixed-adapter batch. Checkpoints go to `ctx.work_dir`, so a killed
 //! run resumes. Writes `adapter/` (PEFT), `metrics.jsonl`, `last_rollouts.jsonl` and
 //! `director_summary.json`.
 
@@ -32,7 +34,9 @@ use crate::util::{read_jsonl, write_json, write_jsonl};
 /// Bump when what this stage writes changes (reruns `optimize_director` stages only).
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
 /// 3: the director prompt ends with the answer format, the persona names and an example.
-pub const VERSION: u32 = 3;
+/// 4: the update in micro-batches of 2 completions; the KL reference is the base with the
+///    adapters off; persona speakers decoded in one mixed-adapter batch.
+pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: OptimizeDirectorParams = ctx.params()?;

@@ -65,6 +65,12 @@ pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde
                 }
             }
         }
+        // The executor's manifest records what building the artifact took.
+        let manifest = std::fs::read(input.dir.join("manifest.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let (time, peak_memory) = RunStage::resources_of(&manifest);
         stages.push(RunStage {
             id: input.id.clone(),
             kind: input.kind.as_str().to_string(),
@@ -72,6 +78,8 @@ pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde
             files: input.files,
             bytes: input.bytes,
             counts: RunStage::counts_of(&input.summary),
+            time,
+            peak_memory,
         });
         ctx.progress.inc(1);
     }

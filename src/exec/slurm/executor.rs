@@ -87,6 +87,7 @@ impl SlurmRun<'_> {
             },
             error,
             seconds: 0.0,
+            peak_rss_bytes: None,
         });
     }
 

@@ -173,6 +173,7 @@ fn finished(
         reasons: run.reasons.get(&i).cloned().unwrap_or_default(),
         error: None,
         seconds,
+        peak_rss_bytes: result.as_ref().and_then(|r| r.peak_rss_bytes),
     };
     let ended_well = matches!(state, None | Some(JobState::Completed));
     let in_store = matches!(run.store.check(&key, false), ArtifactState::Valid(_));

@@ -38,7 +38,10 @@ struct Scratch {
 /// A generation in progress: the cache of `batch` sequences and the buffers.
 pub struct DecodeSession<'w> {
     weights: &'w HostWeights,
-    adapters: Vec<LayerAdapters>,
+    /// Adapter sets, each one entry per layer; rows use them by [`Self::runs`].
+    sets: Vec<Vec<LayerAdapters>>,
+    /// `(set, first row, rows)`: consecutive rows that use the same adapter set.
+    runs: Vec<(usize, usize, usize)>,
     batch: usize,
     capacity: usize,
     /// Cached positions (slots) so far.
@@ -61,8 +64,31 @@ impl<'w> DecodeSession<'w> {
         first_valid: Vec<usize>,
         capacity: usize,
     ) -> Self {
+        let rows = vec![0; first_valid.len()];
+        Self::mixed(weights, vec![adapters], &rows, first_valid, capacity)
+    }
+
+    /// A session whose rows use different adapters (multi-LoRA batching): row `b` applies
+    /// `sets[set_of_row[b]]` (one entry per layer; an empty set is the base alone). Every
+    /// base product runs once for the whole batch; each set's low-rank path runs on its rows.
+    pub fn mixed(
+        weights: &'w HostWeights,
+        sets: Vec<Vec<LayerAdapters>>,
+        set_of_row: &[usize],
+        first_valid: Vec<usize>,
+        capacity: usize,
+    ) -> Self {
         let d = &weights.dims;
         let batch = first_valid.len();
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (b, &set) in set_of_row.iter().enumerate() {
+            match runs.last_mut() {
+                Some((s, _, n)) if *s == set => *n += 1,
+                _ => runs.push((set, b, 1)),
+            }
+        }
+        // A set without adapters (the base) adds nothing.
+        runs.retain(|&(set, _, _)| sets.get(set).is_some_and(|l| l.iter().any(|a| !a.is_empty())));
         let cache = batch * d.kv_heads * capacity * d.head_dim;
         let half = d.head_dim / 2;
         // As the tensor path: inverse frequencies in f64, used in f32.
@@ -72,7 +98,8 @@ impl<'w> DecodeSession<'w> {
         let layers = weights.layers.len();
         Self {
             weights,
-            adapters,
+            sets,
+            runs,
             batch,
             capacity,
             len: 0,
@@ -166,7 +193,11 @@ impl<'w> DecodeSession<'w> {
             }
         }
         for (l, layer) in w.layers.iter().enumerate() {
-            let adapters = &self.adapters[l];
+            let adapters = Rows {
+                sets: &self.sets,
+                runs: &self.runs,
+                layer: l,
+            };
             norm_rows(&s.x, &layer.input_norm, d.rms_eps, &mut s.h);
             resize(&mut s.q, batch * q_out);
             resize(&mut s.k, batch * kv_out);
@@ -183,7 +214,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.q,
                 Projection::Q,
-                adapters,
+                &adapters,
                 &s.h,
                 batch,
                 &mut s.q,
@@ -192,7 +223,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.k,
                 Projection::K,
-                adapters,
+                &adapters,
                 &s.h,
                 batch,
                 &mut s.k,
@@ -201,7 +232,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.v,
                 Projection::V,
-                adapters,
+                &adapters,
                 &s.h,
                 batch,
                 &mut s.v,
@@ -255,7 +286,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.o,
                 Projection::O,
-                adapters,
+                &adapters,
                 &s.attn,
                 batch,
                 &mut s.o,
@@ -276,7 +307,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.gate,
                 Projection::Gate,
-                adapters,
+                &adapters,
                 &s.h,
                 batch,
                 &mut s.gate,
@@ -285,7 +316,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.up,
                 Projection::Up,
-                adapters,
+                &adapters,
                 &s.h,
                 batch,
                 &mut s.up,
@@ -298,7 +329,7 @@ impl<'w> DecodeSession<'w> {
             finish(
                 &layer.down,
                 Projection::Down,
-                adapters,
+                &adapters,
                 &s.act,
                 batch,
                 &mut s.down,
@@ -315,11 +346,18 @@ impl<'w> DecodeSession<'w> {
     }
 }
 
+/// The adapters of one layer for each run of rows.
+struct Rows<'a> {
+    sets: &'a [Vec<LayerAdapters>],
+    runs: &'a [(usize, usize, usize)],
+    layer: usize,
+}
+
 /// Bias and adapters of a projection whose base product is already in `y`.
 fn finish(
     linear: &HostLinear,
     projection: Projection,
-    adapters: &LayerAdapters,
+    adapters: &Rows<'_>,
     x: &[f32],
     m: usize,
     y: &mut [f32],
@@ -330,8 +368,19 @@ fn finish(
             add_in_place(bias, row);
         }
     }
-    if !adapters.is_empty() {
-        adapters.apply(projection, x, m, y, t);
+    let (d_in, d_out) = (x.len() / m.max(1), y.len() / m.max(1));
+    for &(set, first, rows) in adapters.runs {
+        let layer = &adapters.sets[set][adapters.layer];
+        if !layer.is_empty() {
+            let (from, to) = (first, first + rows);
+            layer.apply(
+                projection,
+                &x[from * d_in..to * d_in],
+                rows,
+                &mut y[from * d_out..to * d_out],
+                t,
+            );
+        }
     }
 }
 

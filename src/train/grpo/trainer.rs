@@ -21,6 +21,7 @@ use super::config::GrpoConfig;
 use super::error::GrpoError;
 use super::metrics::{GenerationStats, StepRecord};
 use super::objective::{LossSettings, Normaliser};
+use super::reference::reference_decoder;
 use super::rollout::{Rollout, RolloutSource};
 use super::scoring::score_rows;
 use super::update::{UpdateRow, UpdateSettings, policy_gradients};
@@ -220,8 +221,8 @@ where
     let n = prompts.len();
     let total = total_steps(config, n);
     let per_epoch = steps_per_epoch(n, config.batch).max(1);
-    // The reference is the starting policy, taken before any update or checkpoint restore.
-    let reference = (config.beta != 0.0).then(|| policy.decoder.valid());
+    // The reference is the base with the adapters off (TRL/PEFT `disable_adapter()`).
+    let reference = (config.beta != 0.0).then(|| reference_decoder(&policy));
     let fingerprint = fingerprint(config, prompts, &terms, &policy)?;
     policy.decoder = assign_stable_ids(policy.decoder);
     let mut optimizer = Optimizer::new(&config.optimizer(), total)?;
