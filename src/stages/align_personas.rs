@@ -30,7 +30,9 @@ use crate::util::{read_jsonl, write_json};
 
 /// Bump when what this stage writes changes (reruns `align_personas` stages only).
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
-pub const VERSION: u32 = 2;
+/// 3: `batch` counts completions (TRL's per_device_train_batch_size), incomplete last
+/// generation batches of an epoch are dropped (TRL's step count).
+pub const VERSION: u32 = 3;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: AlignPersonasParams = ctx.params()?;
