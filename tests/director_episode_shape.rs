@@ -98,7 +98,11 @@ fn a_director_rollout_has_the_shape_of_an_evaluation_episode() {
     let policy = director();
     let speaker = scripted("speaker");
     let user = scripted("user");
-    let starts = vec![ed_start("c0", "I moved to a new city.", "I know nobody here.")];
+    let starts = vec![ed_start(
+        "c0",
+        "I moved to a new city.",
+        "I know nobody here.",
+    )];
     let users = vec![SimulatedUser::mbti(mbti_type("INFP").unwrap())];
 
     // An evaluation episode of generate_conversations.

@@ -69,7 +69,7 @@ pipeline {{
     }}
     sample_candidates {{ teacher: teacher k: 3 limit: 2 temperature: 0.9 max_tokens: 16 }}
     judge_candidates {{ judge: remote rubric: agent_criteria }}
-    build_preferences {{ delta: 0.0 holdout: false }}
+    build_preferences {{ delta: 0.0 }}
 }}
 "#
     )
@@ -133,7 +133,12 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
         assert_eq!(completion.len(), 2 * assistants - 1, "{d}");
         let prompt = d["prompt"].as_array().unwrap();
         assert_eq!(prompt[0]["role"], "system");
-        assert!(prompt[1]["content"].as_str().unwrap().contains("The director asks you:"));
+        assert!(
+            prompt[1]["content"]
+                .as_str()
+                .unwrap()
+                .contains("The director asks you:")
+        );
         for m in completion.iter().filter(|m| m["role"] == "assistant") {
             assert!(m["content"].as_str().unwrap().starts_with("Teacher reply"));
         }
@@ -143,7 +148,10 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
             assert!(between.contains("User: Teacher reply"), "{between}");
         }
     }
-    assert!(multi > 0, "4 turns among 2 personas: some persona speaks twice");
+    assert!(
+        multi > 0,
+        "4 turns among 2 personas: some persona speaks twice"
+    );
     // Trained on them: the summary counts the assistant turns as examples.
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sft.join("sft_summary.json")).unwrap()).unwrap();
@@ -158,14 +166,17 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
         .iter()
         .map(|c| c["response"].as_str().unwrap())
         .collect();
-    assert_eq!(texts.len(), candidates.len(), "every sample is its own call");
+    assert_eq!(
+        texts.len(),
+        candidates.len(),
+        "every sample is its own call"
+    );
     let sampled: Vec<serde_json::Value> = server
         .bodies()
         .into_iter()
         .filter(|m| {
-            m.as_array().is_some_and(|m| {
-                m.len() == 2 && m[1]["content"] == candidates[0]["context"]
-            })
+            m.as_array()
+                .is_some_and(|m| m.len() == 2 && m[1]["content"] == candidates[0]["context"])
         })
         .collect();
     assert!(!sampled.is_empty());
@@ -182,13 +193,20 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
 
     // A second run is answered from the store and the call cache: no request.
     let second = run(&co);
-    assert!(second["executed"].as_array().unwrap().is_empty(), "{second}");
+    assert!(
+        second["executed"].as_array().unwrap().is_empty(),
+        "{second}"
+    );
     assert_eq!(server.requests(), asked);
     // Even a stage that reruns (its artifact removed) asks nothing: the calls are cached.
     std::fs::remove_dir_all(co.store().join("objects")).unwrap();
     let third = run(&co);
     assert!(!third["executed"].as_array().unwrap().is_empty(), "{third}");
-    assert_eq!(server.requests(), asked, "reruns answered from the call cache");
+    assert_eq!(
+        server.requests(),
+        asked,
+        "reruns answered from the call cache"
+    );
 }
 
 fn tiny() -> LoadedModel {
@@ -244,7 +262,15 @@ fn the_loss_mask_covers_exactly_the_assistant_turns() {
         .collect();
     assert_eq!(mask, expected);
     assert_eq!(mask.iter().filter(|m| **m).count(), 6 + 4);
-    assert_eq!(&ids[first..first + 4], "Yes.".as_bytes().iter().map(|&b| b as u32).collect::<Vec<_>>().as_slice());
+    assert_eq!(
+        &ids[first..first + 4],
+        "Yes."
+            .as_bytes()
+            .iter()
+            .map(|&b| b as u32)
+            .collect::<Vec<_>>()
+            .as_slice()
+    );
     // The trainer scores exactly these tokens: one example per assistant turn, each after
     // everything before it.
     let tokenized = tokenize_examples(ChatCodec::of(&model), &[row], 512).unwrap();

@@ -4,7 +4,6 @@
 //! text streamed as it is generated. The prompts, directive parsing and fallback are the
 //! turn loop's, so a chat sees exactly what an evaluated conversation sees.
 
-
 use crate::dialogue::chat_model::ChatModel;
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::director_phase::{DirectorView, direct};

@@ -10,7 +10,6 @@
 //!
 //! Every episode sees only its own history; episodes share nothing but the batches.
 
-
 use crate::dialogue::chat_model::{ChatModel, generate_batched};
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::director_phase::{DirectorView, direct};
@@ -194,10 +193,7 @@ pub fn run_conversations(
             }
             (Some(o), _) => {
                 for l in &mut live {
-                    chosen.push((
-                        Some(l.order.next(o, turn, personas.len())),
-                        None,
-                    ));
+                    chosen.push((Some(l.order.next(o, turn, personas.len())), None));
                 }
             }
             (None, _) => chosen.extend(live.iter().map(|_| (None, None))),

@@ -210,7 +210,9 @@ impl CoherenceScorer for JudgeCoherence<'_> {
                             .iter()
                             .flat_map(|t| {
                                 std::iter::once(Turn::agent(t.speaker.clone(), t.response.clone()))
-                                    .chain(t.user_reply.as_ref().map(|r| Turn::user(r.text.clone())))
+                                    .chain(
+                                        t.user_reply.as_ref().map(|r| Turn::user(r.text.clone())),
+                                    )
                             })
                             .collect(),
                     },

@@ -81,8 +81,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?);
         }
         for dir in &adapters {
-            speakers_owned
-                .push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
+            speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
         }
     }
     let users: Vec<SimulatedUser> = read_users(ctx)?
@@ -116,12 +115,15 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         Some(s) => *s,
         None => &director,
     };
-    let window = [Some(counter), user_owned.as_ref().map(|m| m as &dyn ChatModel)]
-        .into_iter()
-        .flatten()
-        .map(|m| m.context_window())
-        .min()
-        .unwrap_or(0);
+    let window = [
+        Some(counter),
+        user_owned.as_ref().map(|m| m as &dyn ChatModel),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|m| m.context_window())
+    .min()
+    .unwrap_or(0);
     let budget = cfg.transcript_budget(window);
     let starts = starts_from_records(&rows, counter, budget)?;
     if starts.is_empty() {
@@ -137,9 +139,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let prompts: Vec<DirectorPrompt> = starts
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| {
-            (0..per_start).map(move |u| (i * per_start + u, s.context_id.clone()))
-        })
+        .flat_map(|(i, s)| (0..per_start).map(move |u| (i * per_start + u, s.context_id.clone())))
         .map(|(i, id)| match users.get(i % per_start) {
             Some(u) => (i, format!("{id}/{}", u.label())),
             None => (i, id),

@@ -78,7 +78,10 @@ pub fn persona_demonstrations(
         let Some(&first) = turns.first() else {
             continue;
         };
-        if turns.iter().any(|&i| row.turns[i].response.trim().is_empty()) {
+        if turns
+            .iter()
+            .any(|&i| row.turns[i].response.trim().is_empty())
+        {
             continue;
         }
         let instruction = |i: usize| {
@@ -88,12 +91,19 @@ pub fn persona_demonstrations(
                 .map(|d| d.instruction.clone())
                 .filter(|s| !s.trim().is_empty())
         };
-        let prompt: Vec<ChatMessage> =
-            speaker_prompt(start, persona, &history(row, first), instruction(first).as_deref())
-                .into_iter()
-                .map(|m| ChatMessage::new(m.role, m.content))
-                .collect();
-        let mut completion = vec![ChatMessage::new("assistant", row.turns[first].response.clone())];
+        let prompt: Vec<ChatMessage> = speaker_prompt(
+            start,
+            persona,
+            &history(row, first),
+            instruction(first).as_deref(),
+        )
+        .into_iter()
+        .map(|m| ChatMessage::new(m.role, m.content))
+        .collect();
+        let mut completion = vec![ChatMessage::new(
+            "assistant",
+            row.turns[first].response.clone(),
+        )];
         for pair in turns.windows(2) {
             let (prev, next) = (pair[0], pair[1]);
             // What was said after the persona's previous reply (which is its own turn).
@@ -116,7 +126,10 @@ pub fn persona_demonstrations(
                 persona.name
             ));
             completion.push(ChatMessage::new("user", user));
-            completion.push(ChatMessage::new("assistant", row.turns[next].response.clone()));
+            completion.push(ChatMessage::new(
+                "assistant",
+                row.turns[next].response.clone(),
+            ));
         }
         out.push(TrajectoryDemo {
             context_id: row.context_id.clone(),

@@ -55,7 +55,9 @@ impl<'a> Teacher<'a> {
         self.stats.borrow_mut().add(stats);
         answers
             .into_iter()
-            .map(|a| a.map_err(|f| format!("teacher call failed ({}): {}", f.kind.as_str(), f.reason)))
+            .map(|a| {
+                a.map_err(|f| format!("teacher call failed ({}): {}", f.kind.as_str(), f.reason))
+            })
             .collect()
     }
 }

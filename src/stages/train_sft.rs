@@ -20,10 +20,10 @@ use crate::spec::StageKind;
 use crate::spec::persona_prompt::persona_system_prompt;
 use crate::spec::stages::load_dataset::RECORDS;
 use crate::spec::stages::train_sft::{DEMOS, TRAJECTORIES, TrainSftParams};
-use crate::stages::sft_trajectories::teacher_trajectories;
-use crate::stages::teacher::Teacher;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
+use crate::stages::sft_trajectories::teacher_trajectories;
+use crate::stages::teacher::Teacher;
 use crate::stages::train_progress::{StageTrainProgress, checkpoint_every};
 use crate::train::sft::{SftConfig, SftExample, SftRun, paper_lora, train_sft};
 use crate::train::{LoopConfig, OptimizerConfig};
@@ -106,8 +106,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
                 values.extend(read_jsonl::<serde_json::Value>(&input.dir.join(RECORDS))?);
             }
             let max_tokens = params.max_tokens.unwrap_or(TEACHER_MAX_TOKENS as usize);
-            let (demos, rows) =
-                teacher_trajectories(ctx, &params, &teacher, &values, max_tokens)?;
+            let (demos, rows) = teacher_trajectories(ctx, &params, &teacher, &values, max_tokens)?;
             write_jsonl(&ctx.out_dir.join(TRAJECTORIES), &rows)?;
             write_jsonl(&ctx.out_dir.join(DEMOS), &demos)?;
             let stats = *teacher.stats.borrow();

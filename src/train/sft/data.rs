@@ -87,10 +87,12 @@ pub fn assistant_spans(
             .map_err(|e| e.to_string())?;
         if !full.starts_with(&start) || !full.starts_with(&through) || through.len() <= start.len()
         {
-            return Err("the chat template does not render the conversation before an \
+            return Err(
+                "the chat template does not render the conversation before an \
                         assistant turn as a prefix of the whole conversation, so the \
                         assistant tokens cannot be told apart"
-                .into());
+                    .into(),
+            );
         }
         spans.push((start.len(), through.len()));
     }
