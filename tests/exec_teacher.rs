@@ -69,7 +69,7 @@ pipeline {{
     }}
     sample_candidates {{ teacher: teacher k: 3 limit: 2 temperature: 0.9 max_tokens: 16 }}
     judge_candidates {{ judge: remote rubric: agent_criteria }}
-    build_preferences {{ delta: 0.0 }}
+    build_preferences {{ delta: 0.0 holdout: 0.0 }}
 }}
 "#
     )
@@ -152,11 +152,20 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
         multi > 0,
         "4 turns among 2 personas: some persona speaks twice"
     );
-    // Trained on them: the summary counts the assistant turns as examples.
+    // Trained on them: every assistant turn is a scored sequence.
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sft.join("sft_summary.json")).unwrap()).unwrap();
     let turns: u64 = demos.iter().map(|d| d["turns"].as_u64().unwrap()).sum();
-    assert_eq!(summary["examples"].as_u64().unwrap(), turns, "{summary}");
+    assert_eq!(
+        summary["examples"].as_u64().unwrap(),
+        demos.len() as u64,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["examples_used"].as_u64().unwrap(),
+        turns,
+        "{summary}"
+    );
 
     // Candidates from the teacher: K = 3 distinct calls per (context, persona).
     let (cands, _) = co.artifact("t/sample_candidates");

@@ -1,5 +1,5 @@
 //! The director's GRPO rollouts (equation 7) for `optimize_director`: G episodes of N turns
-//! per (context, simulated user), played by the dialogue library's turn loop, as
+//! per context (with the simulated user [`user_of`] gives it), played by the dialogue library's turn loop, as
 //! `generate_conversations` plays them, with the current director (an inference copy of the
 //! policy), frozen speakers (or the policy itself when the adapter is shared) and the users'
 //! model; each episode is one rollout whose turns are the director's prompts and directives
@@ -24,9 +24,19 @@ use crate::model::{ChatMessage, LoadedModel, SamplingConfig};
 use crate::spec::persona::Persona;
 use crate::train::grpo::{GrpoError, Rollout, RolloutSource};
 
-/// The prompt row of director training: the index of a (context, user) pair,
-/// `start * max(users, 1) + user`, and its id (the id enters the run's fingerprint).
+/// The prompt row of director training: the context's index among the stage's starts and
+/// its id (the id enters the run's fingerprint).
 pub type DirectorPrompt = (usize, String);
+
+/// The simulated user context `index` is played with: `users[index mod |users|]`, none
+/// without users.
+pub fn user_of(users: &[SimulatedUser], index: usize) -> Option<&SimulatedUser> {
+    if users.is_empty() {
+        None
+    } else {
+        users.get(index % users.len())
+    }
+}
 
 /// Director rollouts over `starts`.
 pub struct DirectorRollouts<'a> {
@@ -73,17 +83,16 @@ impl RolloutSource for DirectorRollouts<'_> {
         group: usize,
         sampling: &SamplingConfig,
     ) -> Result<Vec<Rollout>, GrpoError> {
-        let per_start = self.users.len().max(1);
         // (prompt, rollout) order: rollouts i*G..(i+1)*G belong to prompts[i].
         let mut episodes = Vec::with_capacity(prompts.len() * group);
         for (index, id) in prompts {
-            let start = self.starts.get(index / per_start).ok_or_else(|| {
+            let start = self.starts.get(*index).ok_or_else(|| {
                 GrpoError::input(
                     format!("context {index} (`{id}`) is not among the stage's contexts"),
                     "this is a bug",
                 )
             })?;
-            let user = self.users.get(index % per_start).cloned();
+            let user = user_of(self.users, *index).cloned();
             for rollout in 0..group.max(1) {
                 episodes.push(EpisodePlan {
                     start: start.clone(),

@@ -26,7 +26,7 @@ use crate::spec::stages::optimize_director::{
 };
 use crate::spec::stages::train_sft;
 use crate::stages::context::StageContext;
-use crate::stages::director_rollouts::{DirectorPrompt, DirectorRollouts, JudgeCoherence};
+use crate::stages::director_rollouts::{DirectorPrompt, DirectorRollouts, JudgeCoherence, user_of};
 use crate::stages::generate_conversations::read_users;
 use crate::stages::grpo_run::{StageTrainProgress, grpo_config, paper_lora, without_lora};
 use crate::stages::output::StageOutput;
@@ -133,16 +133,14 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             "stage `{stage}`: no contexts to play episodes from"
         ));
     }
-    // One prompt per (context, user), as `generate_conversations` plays every context with
-    // every user; the id names both.
-    let per_start = users.len().max(1);
+    // One prompt per context, played with the user `context index mod |users|` (every user
+    // type trains the director, at the cost of a run without users); the id names both.
     let prompts: Vec<DirectorPrompt> = starts
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| (0..per_start).map(move |u| (i * per_start + u, s.context_id.clone())))
-        .map(|(i, id)| match users.get(i % per_start) {
-            Some(u) => (i, format!("{id}/{}", u.label())),
-            None => (i, id),
+        .map(|(i, s)| match user_of(&users, i) {
+            Some(u) => (i, format!("{}/{}", s.context_id, u.label())),
+            None => (i, s.context_id.clone()),
         })
         .collect();
     let coherence = JudgeCoherence {

@@ -2,7 +2,8 @@
 //! Inputs: the speaker policy (`align_personas`, else `train_sft`), every subset of its data,
 //! and `simulated_users` when the pipeline has that stage: the rollouts are episodes of the
 //! shape `generate_conversations` plays (directive, persona turn, user reply after every turn
-//! but the last), one GRPO prompt per (context, user). The users are played by the
+//! but the last), one GRPO prompt per context, context `i` played with user `i mod |users|`.
+//! The users are played by the
 //! pipeline's `user:` model (recorded only when it is not the speaker's base model), else
 //! the speaker's base model. Per-role budgets and temperatures: `speaker_max_tokens`,
 //! `user_max_tokens`, `speaker_temperature`, `user_temperature` (the director's are the GRPO
