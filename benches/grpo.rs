@@ -134,7 +134,7 @@ fn main() {
     };
     let config = GrpoConfig {
         group: 4,
-        batch: 1,
+        batch: 4,
         epochs: steps,
         max_tokens: 64,
         temperature: 1.0,

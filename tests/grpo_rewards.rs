@@ -147,7 +147,7 @@ fn rm_plus_lambda_format_is_logged_term_by_term() {
         &[prompt()],
         &GrpoConfig {
             group: 4,
-            batch: 1,
+            batch: 4,
             epochs: 2,
             max_tokens: 8,
             ..GrpoConfig::default()

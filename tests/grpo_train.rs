@@ -105,7 +105,7 @@ fn rollouts() -> ChatRollouts {
 fn config(steps: usize) -> GrpoConfig {
     GrpoConfig {
         group: 8,
-        batch: 3,
+        batch: 24,
         epochs: steps,
         lr: 2e-2,
         beta: 0.04,
@@ -504,7 +504,7 @@ fn per_persona_runs_train_one_adapter_per_persona_on_its_own_prompts() {
     };
     let cfg = GrpoConfig {
         group: 2,
-        batch: 1,
+        batch: 2,
         beta: 0.0,
         ..config(1)
     };
@@ -548,6 +548,7 @@ fn a_checkpoint_of_another_configuration_is_refused() {
             &prompts(),
             &GrpoConfig {
                 group: 2,
+                batch: 6,
                 max_tokens: 4,
                 lr,
                 ..config(1)
@@ -568,4 +569,112 @@ fn a_checkpoint_of_another_configuration_is_refused() {
     // The same configuration finds its final checkpoint and trains nothing more.
     let again = run(1e-3).unwrap();
     assert_eq!(again.resumed_from, Some(1));
+}
+
+/// TRL's optimizer steps for one process, written as TRL computes them: the `RepeatSampler`
+/// yields `floor(n / unique) * unique * G * (mu * spg)` indices, the dataloader takes
+/// `batch * spg` of them at a time (one device step), and the Trainer steps the optimizer
+/// every `grad_accum` device steps (`steps_per_generation` defaults to `grad_accum`).
+fn trl_steps(n: usize, batch: usize, group: usize, grad_accum: usize, mu: usize) -> usize {
+    let spg = grad_accum;
+    let generation_batch = batch * spg;
+    let unique = generation_batch / group;
+    let sampler_len = (n / unique) * unique * group * (mu * spg);
+    let dataloader_len = sampler_len / (batch * spg);
+    dataloader_len / grad_accum
+}
+
+#[test]
+fn optimizer_steps_follow_trls_batch_arithmetic() {
+    use mascot::train::grpo::total_steps;
+    for (n, batch, group, grad_accum, mu) in [
+        (7, 4, 2, 2, 2),
+        (100, 16, 8, 1, 1),
+        (100, 16, 8, 4, 1),
+        (33, 16, 8, 2, 3),
+        (5, 2, 2, 1, 1),
+        (64, 32, 4, 3, 2),
+    ] {
+        let cfg = GrpoConfig {
+            group,
+            batch,
+            grad_accum,
+            iterations: mu,
+            ..GrpoConfig::default()
+        };
+        cfg.validate().unwrap();
+        assert_eq!(
+            total_steps(&cfg, n),
+            trl_steps(n, batch, group, grad_accum, mu),
+            "n {n} batch {batch} group {group} grad_accum {grad_accum} mu {mu}"
+        );
+    }
+    // A real run: 3 prompts, generation batches of batch 4 x grad_accum 1 completions (2
+    // prompts at G = 2), 2 epochs, mu 2: floor(3 / 2) * 2 * 2 = 4 optimizer steps, and every
+    // generation batch scores batch * grad_accum completions.
+    let out = tempfile::tempdir().unwrap();
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    struct Count(std::rc::Rc<std::cell::RefCell<Vec<usize>>>);
+    impl RewardFn for Count {
+        fn name(&self) -> &str {
+            "count"
+        }
+        fn score(&mut self, batch: &[ScoreRequest<'_>]) -> Result<Vec<Option<f64>>, GrpoError> {
+            self.0.borrow_mut().push(batch.len());
+            Ok(batch
+                .iter()
+                .map(|r| Some(r.completion_ids.len() as f64))
+                .collect())
+        }
+    }
+    let cfg = GrpoConfig {
+        group: 2,
+        batch: 4,
+        grad_accum: 1,
+        iterations: 2,
+        epochs: 2,
+        max_tokens: 4,
+        ..config(1)
+    };
+    let outcome = train_grpo(
+        policy(),
+        &mut ChatRollouts {
+            terms: vec![WeightedReward {
+                weight: 1.0,
+                reward: Box::new(Count(log.clone())),
+            }],
+        },
+        &prompts(),
+        &cfg,
+        GrpoRun {
+            output_dir: out.path(),
+            checkpoint_dir: None,
+        },
+        &mut NoProgress,
+    )
+    .unwrap();
+    // 3 prompts, 2 per generation batch: 1 full batch per epoch (the third prompt dropped).
+    assert_eq!(outcome.total_steps, trl_steps(3, 4, 2, 1, 2) * 2);
+    assert_eq!(outcome.total_steps, 4);
+    assert_eq!(*log.borrow(), vec![4, 4]);
+    let metrics = read_metrics(&out.path().join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics.len(), 4);
+    // Too few prompts for one generation batch is an error, not a silent empty run.
+    let err = train_grpo(
+        policy(),
+        &mut rollouts(),
+        &prompts(),
+        &GrpoConfig {
+            group: 2,
+            batch: 8,
+            ..config(1)
+        },
+        GrpoRun {
+            output_dir: &out.path().join("short"),
+            checkpoint_dir: None,
+        },
+        &mut NoProgress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("generation batch"), "{err}");
 }

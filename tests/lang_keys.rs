@@ -306,14 +306,15 @@ fn the_user_model_enters_only_the_keys_of_conversations_with_simulated_users() {
         assert!(changed(&base, &plan).is_empty(), "user: {same}");
     }
 
-    // Another user model changes the conversations with users and what reads them, nothing
-    // upstream, and not `optimize_director` (whose rollouts have no simulated user).
+    // Another user model changes the conversations with users, `optimize_director` (whose
+    // rollouts are episodes with the simulated users) and what reads them, nothing upstream.
     let other = compile_text("quickstart.mascot", &with_user("other_user", &original));
     let moved = changed(&base, &other);
     let kinds: std::collections::BTreeSet<StageKind> = moved.iter().map(|(_, k)| *k).collect();
     assert_eq!(
         kinds,
         [
+            StageKind::OptimizeDirector,
             StageKind::GenerateConversations,
             StageKind::Evaluate,
             StageKind::Report,
@@ -353,7 +354,69 @@ fn the_user_model_enters_only_the_keys_of_conversations_with_simulated_users() {
     assert_ne!(no_users, original);
     let a = compile_text("quickstart.mascot", &no_users);
     let b = compile_text("quickstart.mascot", &with_user("other_user", &no_users));
-    assert!(changed(&a, &b).is_empty());
+    let moved = changed(&a, &b);
+    assert!(
+        moved
+            .iter()
+            .all(|(_, k)| *k != StageKind::GenerateConversations),
+        "{moved:?}"
+    );
+}
+
+#[test]
+fn mascot_p_without_sft_and_grpo_batches_that_split_groups() {
+    let original = std::fs::read_to_string("experiments/quickstart.mascot").unwrap();
+    // MASCOT-P dropping pi_SFT as well: the variant also removes `train_sft`, so its
+    // conversations speak with the base model.
+    let no_sft = original.replace(
+        "variant \"MASCOT-P\" {\n    remove align_personas\n}",
+        "variant \"MASCOT-P\" {\n    remove align_personas\n}\n\nvariant \"MASCOT-P-base\" {\n    \
+         remove align_personas\n    remove train_sft\n}",
+    );
+    assert_ne!(no_sft, original);
+    let plan = compile_text("quickstart.mascot", &no_sft);
+    let mascot = |variant: &str| {
+        plan.stages()
+            .iter()
+            .find(|s| {
+                s.kind == StageKind::GenerateConversations
+                    && s.params["system"] == "mascot"
+                    && s.variants.iter().any(|v| v == variant)
+            })
+            .unwrap_or_else(|| panic!("no mascot conversations in {variant}"))
+    };
+    let inputs = |s: &mascot::plan::Stage| -> Vec<String> {
+        s.inputs.iter().map(|i| i.to_string()).collect()
+    };
+    assert!(
+        inputs(mascot("MASCOT-P"))
+            .iter()
+            .any(|i| i.contains("train_sft")),
+        "MASCOT-P keeps pi_SFT"
+    );
+    let base = inputs(mascot("MASCOT-P-base"));
+    assert!(
+        base.iter()
+            .all(|i| !i.contains("train_sft") && !i.contains("align_personas")),
+        "{base:?}"
+    );
+
+    // `batch` counts completions: one that is not a multiple of `group` is a check error.
+    let split = original.replace(
+        "        group: 4\n        batch: 8\n",
+        "        group: 4\n        batch: 6\n",
+    );
+    assert_ne!(split, original);
+    let path = Path::new("experiments").join("quickstart.mascot");
+    let c = compile_bytes(&path, &path.to_string_lossy(), split.as_bytes());
+    let err = match c.plan {
+        Ok(_) => panic!("batch 6 with group 4 compiled"),
+        Err(d) => d.render(&c.sources),
+    };
+    assert!(
+        err.contains("`batch: 6` is not a multiple of `group: 4`"),
+        "{err}"
+    );
 }
 
 /// Regression: `checkpoint_every` was part of the key, so making a long run safer

@@ -4,8 +4,6 @@
 //! text streamed as it is generated. The prompts, directive parsing and fallback are the
 //! turn loop's, so a chat sees exactly what an evaluated conversation sees.
 
-use rand::rngs::StdRng;
-
 use crate::dialogue::chat_model::ChatModel;
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::director_phase::{DirectorView, direct};
@@ -15,7 +13,7 @@ use crate::dialogue::history::{USER, Utterance};
 use crate::dialogue::prompts_mascot::speaker_prompt;
 use crate::dialogue::respond::{participants, phase};
 use crate::dialogue::rows::{DatasetKind, DirectiveRow, Opening, TokenCount};
-use crate::dialogue::speaker_order::{SpeakerOrder, episode_rng, next_in_order};
+use crate::dialogue::speaker_order::{OrderDraw, SpeakerOrder, episode_rng};
 use crate::dialogue::text::visible_reply;
 use crate::spec::persona::Persona;
 
@@ -56,7 +54,7 @@ pub struct LiveChat<'a> {
     history: Vec<Utterance>,
     last_spoke: Vec<Option<usize>>,
     turn: usize,
-    rng: StdRng,
+    order: OrderDraw,
 }
 
 impl<'a> LiveChat<'a> {
@@ -82,7 +80,7 @@ impl<'a> LiveChat<'a> {
             start: None,
             history: Vec::new(),
             turn: 0,
-            rng,
+            order: OrderDraw::new(rng),
         })
     }
 
@@ -161,10 +159,7 @@ impl<'a> LiveChat<'a> {
                     SpeakerOrder::Director => SpeakerOrder::RoundRobin,
                     o => o,
                 };
-                (
-                    next_in_order(order, turn, personas.len(), &mut self.rng),
-                    None,
-                )
+                (self.order.next(order, turn, personas.len()), None)
             }
         };
         let Some(p) = personas.get(persona) else {

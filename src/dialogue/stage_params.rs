@@ -35,7 +35,7 @@ pub fn config_from_generate_params(
         o => SpeakerOrder::parse(o).ok_or_else(|| {
             DialogueError::config(
                 format!("unknown speaker order `{o}`"),
-                "orders are director, random, round_robin",
+                "orders are director, random, shuffled, round_robin",
             )
         })?,
     };
@@ -61,17 +61,24 @@ pub fn config_from_generate_params(
 }
 
 /// The rollout settings of an `optimize_director` stage: `mascot` with the director, `turns`
-/// turns, directives sampled at the GRPO temperature with the GRPO `max_tokens`.
+/// turns, directives sampled at the GRPO temperature with the GRPO `max_tokens`; speakers and
+/// users with the stage's per-role budgets and temperatures (defaults: the
+/// [`ConversationConfig`] ones, which `generate_conversations` plays with).
 pub fn config_from_director_params(p: &OptimizeDirectorParams) -> ConversationConfig {
+    let d = ConversationConfig::default();
     ConversationConfig {
         system: SystemKind::Mascot,
         order: SpeakerOrder::Director,
         turns: p.turns,
+        max_tokens: p.speaker_max_tokens.unwrap_or(d.max_tokens),
         director_max_tokens: p.grpo.max_tokens,
+        user_max_tokens: p.user_max_tokens.unwrap_or(d.user_max_tokens),
+        temperature: p.speaker_temperature.unwrap_or(d.temperature),
         director_temperature: Some(p.grpo.temperature),
+        user_temperature: p.user_temperature.unwrap_or(d.user_temperature),
         seed: p.seed,
         transcript_tokens: p.transcript_tokens,
-        ..ConversationConfig::default()
+        ..d
     }
 }
 

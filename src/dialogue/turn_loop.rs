@@ -10,8 +10,6 @@
 //!
 //! Every episode sees only its own history; episodes share nothing but the batches.
 
-use rand::rngs::StdRng;
-
 use crate::dialogue::chat_model::{ChatModel, generate_batched};
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::director_phase::{DirectorView, direct};
@@ -24,7 +22,7 @@ use crate::dialogue::rows::{
     ConversationRow, DirectiveRow, EpisodeCounters, ParseFailure, TurnRow, UserReply,
 };
 use crate::dialogue::simulated_user::{SimulatedUser, user_prompt};
-use crate::dialogue::speaker_order::{SpeakerOrder, episode_rng, next_in_order};
+use crate::dialogue::speaker_order::{OrderDraw, SpeakerOrder, episode_rng};
 use crate::dialogue::text::visible_reply;
 use crate::spec::persona::Persona;
 
@@ -79,7 +77,7 @@ struct Live {
     history: Vec<Utterance>,
     turns: Vec<TurnRow>,
     last_spoke: Vec<Option<usize>>,
-    rng: StdRng,
+    order: OrderDraw,
     counters: EpisodeCounters,
 }
 
@@ -163,7 +161,12 @@ pub fn run_conversations(
                 history: Vec::new(),
                 turns: Vec::new(),
                 last_spoke: vec![None; personas.len()],
-                rng: episode_rng(cfg.seed, &e.start.context_id, user.as_deref(), e.rollout),
+                order: OrderDraw::new(episode_rng(
+                    cfg.seed,
+                    &e.start.context_id,
+                    user.as_deref(),
+                    e.rollout,
+                )),
                 counters: EpisodeCounters::default(),
             }
         })
@@ -190,10 +193,7 @@ pub fn run_conversations(
             }
             (Some(o), _) => {
                 for l in &mut live {
-                    chosen.push((
-                        Some(next_in_order(o, turn, personas.len(), &mut l.rng)),
-                        None,
-                    ));
+                    chosen.push((Some(l.order.next(o, turn, personas.len())), None));
                 }
             }
             (None, _) => chosen.extend(live.iter().map(|_| (None, None))),

@@ -73,11 +73,48 @@ impl CachedChat {
         requests: &[ChatRequest],
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
+        self.complete_keyed(&|_| purpose.clone(), requests, keep)
+    }
+
+    /// Plain generation (teacher demonstrations): every answer is cached.
+    pub fn generate(
+        &self,
+        requests: &[ChatRequest],
+    ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
+        self.complete(&json!("generate"), requests, &|_| true)
+    }
+
+    /// Independent samples: request `i` is sample number `samples[i]` of its conversation, so
+    /// equal conversations with different sample numbers are distinct calls (K candidates of
+    /// one prompt), each cached under its own key.
+    pub fn generate_samples(
+        &self,
+        requests: &[ChatRequest],
+        samples: &[u64],
+    ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
+        self.complete_keyed(
+            &|i| json!({"sample": samples.get(i).copied().unwrap_or(0)}),
+            requests,
+            &|_| true,
+        )
+    }
+
+    /// [`CachedChat::complete`] with the purpose of request `i` given by `purpose(i)`.
+    fn complete_keyed(
+        &self,
+        purpose: &dyn Fn(usize) -> Value,
+        requests: &[ChatRequest],
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
         let mut stats = CallStats {
             requests: requests.len(),
             ..CallStats::default()
         };
-        let keys: Vec<String> = requests.iter().map(|r| self.key(purpose, r)).collect();
+        let keys: Vec<String> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.key(&purpose(i), r))
+            .collect();
         let mut results: Vec<Option<CallResult>> = vec![None; requests.len()];
         // Misses, one per distinct key, with every request index that shares it.
         let mut misses: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -140,14 +177,6 @@ impl CachedChat {
             })
             .collect();
         Ok((results, stats))
-    }
-
-    /// Plain generation (teacher demonstrations): every answer is cached.
-    pub fn generate(
-        &self,
-        requests: &[ChatRequest],
-    ) -> Result<(Vec<CallResult>, CallStats), JudgeError> {
-        self.complete(&json!("generate"), requests, &|_| true)
     }
 }
 
@@ -224,6 +253,23 @@ mod tests {
                 max_tokens: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn samples_of_one_conversation_are_distinct_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let chat = CachedChat::new(
+            Box::new(Echo::default()),
+            Some(CallCache::open(dir.path()).unwrap()),
+        );
+        let same: Vec<ChatRequest> = requests().into_iter().take(1).cycle().take(3).collect();
+        let (_, stats) = chat.generate_samples(&same, &[0, 1, 2]).unwrap();
+        assert_eq!(stats.calls, 3);
+        let (_, again) = chat.generate_samples(&same, &[0, 1, 2]).unwrap();
+        assert_eq!((again.calls, again.cache_hits), (0, 3));
+        // Plain generation dedups equal conversations.
+        let (_, plain) = chat.generate(&same).unwrap();
+        assert_eq!(plain.calls, 1);
     }
 
     #[test]

@@ -272,6 +272,10 @@ pub const CODES: &[ErrorCode] = &[
         "train_sft found no demonstration to learn from (no teacher, no dataset replies)",
     ),
     c(
+        "mascot::stage::teacher",
+        "a teacher call failed after its retries (sampling candidates or SFT trajectories)",
+    ),
+    c(
         "mascot::stage::unknown_mbti",
         "simulated_users was given a code that is not an MBTI type",
     ),

@@ -84,6 +84,19 @@ impl JudgeSpec {
             _ => None,
         }
     }
+
+    /// The same backend sampling at `t` (a teacher sampling candidates at the stage's
+    /// temperature); the heuristic judge has no temperature and is returned as it is.
+    pub fn with_temperature(&self, t: f32) -> JudgeSpec {
+        let mut out = self.clone();
+        match &mut out {
+            JudgeSpec::Openai { temperature, .. } | JudgeSpec::Local { temperature, .. } => {
+                *temperature = t;
+            }
+            JudgeSpec::Heuristic => {}
+        }
+        out
+    }
 }
 
 pub const OPENAI: &[FieldSpec] = &[

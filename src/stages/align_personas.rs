@@ -31,7 +31,9 @@ use crate::util::{read_jsonl, write_json};
 /// Bump when what this stage writes changes (reruns `align_personas` stages only).
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
 /// 3: the KL reference is the base with the adapters off (TRL/PEFT), not the SFT policy;
-///    the update in micro-batches of 2 completions.
+///    the update in micro-batches of 2 completions; `batch` counts completions (TRL's
+///    per_device_train_batch_size), incomplete last generation batches of an epoch are
+///    dropped (TRL's step count).
 pub const VERSION: u32 = 3;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {

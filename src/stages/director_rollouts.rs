@@ -1,8 +1,10 @@
 //! The director's GRPO rollouts (equation 7) for `optimize_director`: G episodes of N turns
-//! per context, played by the dialogue library's turn loop with the current director (an
-//! inference copy of the policy) and frozen speakers; each episode is one rollout whose
-//! turns are the director's prompts and directives (the speakers' replies are context, never
-//! actions), rewarded with `R_group = w_c * coherence + eta * diverse`.
+//! per context (with the simulated user [`user_of`] gives it), played by the dialogue library's turn loop, as
+//! `generate_conversations` plays them, with the current director (an inference copy of the
+//! policy), frozen speakers (or the policy itself when the adapter is shared) and the users'
+//! model; each episode is one rollout whose turns are the director's prompts and directives
+//! (the speakers' and users' replies are context, never actions), rewarded with
+//! `R_group = w_c * coherence + eta * diverse`.
 //!
 //! Also the coherence term: the judge scores each whole conversation on the group rubric's
 //! relevance/coherence criterion (Table 6), its 1-5 Likert score scaled to [0, 1].
@@ -11,9 +13,9 @@ use std::cell::RefCell;
 
 use crate::dialogue::history::render_background;
 use crate::dialogue::{
-    ChatModel, CoherenceScorer, ConversationConfig, ConversationRow, DialogueError, EpisodeStart,
-    GroupRewardWeights, Models, NoProgress, group_rewards, plan_episodes, run_conversations,
-    scale_to_unit,
+    ChatModel, CoherenceScorer, ConversationConfig, ConversationRow, DialogueError, EpisodePlan,
+    EpisodeStart, GroupRewardWeights, Models, NoProgress, SimulatedUser, group_rewards,
+    run_conversations, scale_to_unit,
 };
 use crate::judge::any_judge::Judge;
 use crate::judge::from_spec::persona_profile;
@@ -26,6 +28,16 @@ use crate::train::grpo::{GrpoError, Rollout, RolloutSource};
 /// its id (the id enters the run's fingerprint).
 pub type DirectorPrompt = (usize, String);
 
+/// The simulated user context `index` is played with: `users[index mod |users|]`, none
+/// without users.
+pub fn user_of(users: &[SimulatedUser], index: usize) -> Option<&SimulatedUser> {
+    if users.is_empty() {
+        None
+    } else {
+        users.get(index % users.len())
+    }
+}
+
 /// Director rollouts over `starts`.
 pub struct DirectorRollouts<'a> {
     /// The turn loop's settings; the seed, directive budget and temperature are replaced by
@@ -33,8 +45,14 @@ pub struct DirectorRollouts<'a> {
     pub cfg: ConversationConfig,
     pub personas: &'a [Persona],
     pub starts: &'a [EpisodeStart],
+    /// The simulated users every context is played with; empty: no user turns.
+    pub users: &'a [SimulatedUser],
+    /// The users' model (needed when `users` is not empty).
+    pub user: Option<&'a dyn ChatModel>,
     /// Frozen speakers: one for every persona, or one per persona in persona order.
     pub speakers: Vec<&'a dyn ChatModel>,
+    /// The speakers are the policy being trained (`adapter: shared`); `speakers` is unused.
+    pub speakers_are_policy: bool,
     pub coherence: &'a dyn CoherenceScorer,
     pub weights: GroupRewardWeights,
     /// The conversations of the latest step (for the artifact's sample).
@@ -65,7 +83,8 @@ impl RolloutSource for DirectorRollouts<'_> {
         group: usize,
         sampling: &SamplingConfig,
     ) -> Result<Vec<Rollout>, GrpoError> {
-        let mut starts = Vec::with_capacity(prompts.len());
+        // (prompt, rollout) order: rollouts i*G..(i+1)*G belong to prompts[i].
+        let mut episodes = Vec::with_capacity(prompts.len() * group);
         for (index, id) in prompts {
             let start = self.starts.get(*index).ok_or_else(|| {
                 GrpoError::input(
@@ -73,7 +92,14 @@ impl RolloutSource for DirectorRollouts<'_> {
                     "this is a bug",
                 )
             })?;
-            starts.push(start.clone());
+            let user = user_of(self.users, *index).cloned();
+            for rollout in 0..group.max(1) {
+                episodes.push(EpisodePlan {
+                    start: start.clone(),
+                    user: user.clone(),
+                    rollout,
+                });
+            }
         }
         let cfg = ConversationConfig {
             seed: sampling.seed,
@@ -82,12 +108,14 @@ impl RolloutSource for DirectorRollouts<'_> {
             top_p: sampling.top_p,
             ..self.cfg.clone()
         };
-        // (start, rollout) order: rollouts i*G..(i+1)*G belong to prompts[i].
-        let episodes = plan_episodes(&starts, &[], group);
         let models = Models {
             director: Some(policy as &dyn ChatModel),
-            speakers: self.speakers.clone(),
-            user: None,
+            speakers: if self.speakers_are_policy {
+                vec![policy as &dyn ChatModel]
+            } else {
+                self.speakers.clone()
+            },
+            user: self.user,
         };
         let rows = run_conversations(&cfg, self.personas, &episodes, &models, &NoProgress)
             .map_err(dialogue_error)?;
@@ -182,12 +210,19 @@ impl CoherenceScorer for JudgeCoherence<'_> {
                     id: format!("{}/rollout-{}", row.context_id, row.rollout),
                     context,
                     emotion: None,
+                    // As `evaluate` judges a conversation: each agent turn, then the user's
+                    // reply to it.
                     subject: Subject::Conversation {
                         personas: profiles.clone(),
                         turns: row
                             .turns
                             .iter()
-                            .map(|t| Turn::agent(t.speaker.clone(), t.response.clone()))
+                            .flat_map(|t| {
+                                std::iter::once(Turn::agent(t.speaker.clone(), t.response.clone()))
+                                    .chain(
+                                        t.user_reply.as_ref().map(|r| Turn::user(r.text.clone())),
+                                    )
+                            })
                             .collect(),
                     },
                 }

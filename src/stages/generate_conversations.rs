@@ -29,6 +29,7 @@ use crate::spec::stages::generate_conversations::{
     CONVERSATIONS, GenerateConversationsParams, PERSONAS,
 };
 use crate::spec::stages::load_dataset::RECORDS;
+use crate::spec::stages::optimize_director;
 use crate::spec::stages::simulated_users::USERS;
 use crate::stages::context::{InputArtifact, StageContext, StageProgress};
 use crate::stages::output::StageOutput;
@@ -71,8 +72,12 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         .inputs
         .iter()
         .find(|i| i.kind == StageKind::OptimizeDirector);
-    let speaker_adapter = policy.map(|i| adapter_dir(ctx, i)).transpose()?;
+    let mut speaker_adapter = policy.map(|i| adapter_dir(ctx, i)).transpose()?;
     let director_adapter = director_input.map(|i| adapter_dir(ctx, i)).transpose()?;
+    // `adapter: shared`: the director trained the speakers' adapter, which both speak with.
+    if director_input.is_some_and(shared_adapter) {
+        speaker_adapter = director_adapter.clone();
+    }
 
     let users = read_users(ctx)?;
     let mut pool = ModelPool::default();
@@ -225,8 +230,16 @@ fn summary(
     })
 }
 
+/// Whether an `optimize_director` artifact trained the speakers' own adapter.
+fn shared_adapter(input: &InputArtifact) -> bool {
+    std::fs::read(input.dir.join(optimize_director::SUMMARY))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<optimize_director::DirectorSummary>(&b).ok())
+        .is_some_and(|s| s.shared_adapter)
+}
+
 /// The MBTI users of the `simulated_users` input; none when the stage has no such input.
-fn read_users(ctx: &StageContext) -> miette::Result<Vec<MbtiType>> {
+pub fn read_users(ctx: &StageContext) -> miette::Result<Vec<MbtiType>> {
     let Some(input) = ctx
         .inputs
         .iter()

@@ -58,6 +58,7 @@ pub fn grpo_config(p: &GrpoParams, seed: u64, stage: &str) -> miette::Result<Grp
     Ok(GrpoConfig {
         group: p.group,
         batch: p.batch,
+        grad_accum: p.grad_accum.unwrap_or(defaults.grad_accum),
         epochs: p.epochs,
         max_steps: p.max_steps,
         clip: p.clip,

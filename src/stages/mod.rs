@@ -9,6 +9,8 @@ pub mod grpo_run;
 pub mod output;
 pub mod registry;
 pub mod sampler;
+pub mod sft_trajectories;
+pub mod teacher;
 pub mod train_progress;
 
 pub mod align_personas;

@@ -1,6 +1,9 @@
 //! `optimize_director` (equation 7): GRPO with LoRA on the director over episodes of `turns`
-//! turns, G per context, the speakers frozen (the `align_personas` adapters when the
-//! pipeline has them, else the `train_sft` adapter, else the base), rewarded with
+//! turns, G per (context, simulated user), the episodes shaped as `generate_conversations`
+//! plays them (a user reply after every turn but the last when the pipeline has
+//! `simulated_users`), the speakers frozen (the `align_personas` adapters when the
+//! pipeline has them, else the `train_sft` adapter, else the base; with `adapter: shared` the
+//! speakers are the director's own policy, which starts from that adapter), rewarded with
 //! `coherence(judge) + eta * diverse()` (judge answers cached in `ctx.calls_dir`). Only the
 //! director's directive tokens are trained on. The director, its reference and the
 //! speakers share one copy of the base weights; per-persona speakers decode their turns in
@@ -12,7 +15,8 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 use crate::dialogue::{
-    ChatModel, config_from_director_params, group_reward_from_spec, starts_from_records,
+    ChatModel, SimulatedUser, config_from_director_params, group_reward_from_spec,
+    starts_from_records,
 };
 use crate::judge::{CallCache, judge_from_spec};
 use crate::model::LoadedModel;
@@ -24,7 +28,8 @@ use crate::spec::stages::optimize_director::{
 };
 use crate::spec::stages::train_sft;
 use crate::stages::context::StageContext;
-use crate::stages::director_rollouts::{DirectorPrompt, DirectorRollouts, JudgeCoherence};
+use crate::stages::director_rollouts::{DirectorPrompt, DirectorRollouts, JudgeCoherence, user_of};
+use crate::stages::generate_conversations::read_users;
 use crate::stages::grpo_run::{StageTrainProgress, grpo_config, paper_lora, without_lora};
 use crate::stages::output::StageOutput;
 use crate::train::grpo::{GrpoRun, total_steps, train_grpo};
@@ -35,7 +40,9 @@ use crate::util::{read_jsonl, write_json, write_jsonl};
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
 /// 3: the director prompt ends with the answer format, the persona names and an example.
 /// 4: the update in micro-batches of 2 completions; the KL reference is the base with the
-///    adapters off; persona speakers decoded in one mixed-adapter batch.
+///    adapters off; persona speakers decoded in one mixed-adapter batch; rollouts of
+///    `generate_conversations`' episode shape (simulated users when the pipeline has them,
+///    per-role budgets); `batch` counts completions (TRL's step count).
 pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
@@ -60,15 +67,37 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         None => None,
     };
 
+    let shared = params.adapter.as_deref() == Some("shared");
     let (origin, adapters) = speaker_adapters(ctx, &params)?;
+    if shared && adapters.len() > 1 {
+        return Err(miette::miette!(
+            code = "mascot::stage::params",
+            help = "`adapter: shared` needs one speaker adapter: align the personas with one \
+                    shared adapter (no `per_persona`), or use `adapter: own`",
+            "stage `{stage}`: the speakers have one adapter per persona, which the director \
+             cannot share"
+        ));
+    }
     let speaker_spec = without_lora(&params.speaker);
     let mut speakers_owned: Vec<LoadedModel> = Vec::with_capacity(adapters.len().max(1));
-    if adapters.is_empty() {
-        speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?);
+    if !shared {
+        if adapters.is_empty() {
+            speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?);
+        }
+        for dir in &adapters {
+            speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
+        }
     }
-    for dir in &adapters {
-        speakers_owned.push(LoadedModel::load(&speaker_spec, ctx.base_dir)?.with_adapter(dir)?);
-    }
+    let users: Vec<SimulatedUser> = read_users(ctx)?
+        .into_iter()
+        .map(SimulatedUser::mbti)
+        .collect();
+    let user_owned = if users.is_empty() {
+        None
+    } else {
+        let spec = params.user.as_ref().unwrap_or(&params.speaker);
+        Some(LoadedModel::load(&without_lora(spec), ctx.base_dir)?)
+    };
     let speakers: Vec<&dyn ChatModel> =
         speakers_owned.iter().map(|m| m as &dyn ChatModel).collect();
 
@@ -80,8 +109,27 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     {
         rows.extend(read_jsonl::<serde_json::Value>(&input.dir.join(RECORDS))?);
     }
-    let budget = cfg.transcript_budget(speakers[0].context_window());
-    let starts = starts_from_records(&rows, speakers[0], budget)?;
+    let lora = params.director.lora.clone().unwrap_or_else(paper_lora);
+    let trainable = LoadedModel::load_trainable(&without_lora(&params.director), ctx.base_dir)?;
+    let director = match (shared, adapters.first()) {
+        (true, Some(dir)) => trainable.with_adapter(dir)?,
+        _ => trainable.with_new_lora(&lora, params.seed)?,
+    };
+    let counter: &dyn ChatModel = match speakers.first() {
+        Some(s) => *s,
+        None => &director,
+    };
+    let window = [
+        Some(counter),
+        user_owned.as_ref().map(|m| m as &dyn ChatModel),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|m| m.context_window())
+    .min()
+    .unwrap_or(0);
+    let budget = cfg.transcript_budget(window);
+    let starts = starts_from_records(&rows, counter, budget)?;
     if starts.is_empty() {
         return Err(miette::miette!(
             code = "mascot::stage::inputs",
@@ -89,15 +137,16 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             "stage `{stage}`: no contexts to play episodes from"
         ));
     }
+    // One prompt per context, played with the user `context index mod |users|` (every user
+    // type trains the director, at the cost of a run without users); the id names both.
     let prompts: Vec<DirectorPrompt> = starts
         .iter()
         .enumerate()
-        .map(|(i, s)| (i, s.context_id.clone()))
+        .map(|(i, s)| match user_of(&users, i) {
+            Some(u) => (i, format!("{}/{}", s.context_id, u.label())),
+            None => (i, s.context_id.clone()),
+        })
         .collect();
-
-    let lora = params.director.lora.clone().unwrap_or_else(paper_lora);
-    let director = LoadedModel::load_trainable(&without_lora(&params.director), ctx.base_dir)?
-        .with_new_lora(&lora, params.seed)?;
     let coherence = JudgeCoherence {
         judge: judge.as_ref(),
         personas: &params.personas,
@@ -107,7 +156,10 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         cfg,
         personas: &params.personas,
         starts: &starts,
+        users: &users,
+        user: user_owned.as_ref().map(|m| m as &dyn ChatModel),
         speakers,
+        speakers_are_policy: shared,
         coherence: &coherence,
         weights,
         last_rows: RefCell::new(Vec::new()),
@@ -139,6 +191,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         contexts: starts.len(),
         steps: outcome.total_steps,
         speakers: origin.into(),
+        shared_adapter: shared,
         weights: (weights.coherence, weights.eta),
         final_metrics,
     };
@@ -148,6 +201,8 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             "contexts": summary.contexts,
             "steps": summary.steps,
             "speakers": summary.speakers,
+            "adapter": if shared { "shared" } else { "own" },
+            "users": users.len(),
             "resumed_from": outcome.resumed_from,
             "final": summary.final_metrics,
         }),

@@ -1,9 +1,12 @@
 //! `sample_candidates` (equation 1): for every (context, persona) pair, K responses
-//! `y_k ~ pi(. | x, rho_i)` from the stage's model, in batches, seeded. When the pipeline has
+//! `y_k ~ pi(. | x, rho_i)` from the stage's model, in batches, seeded; or from a `teacher`
+//! (B.2), K cached calls per (context, persona) at the stage's temperature (token counts 0:
+//! the teacher's tokenizer is unknown). When the pipeline has
 //! `train_sft` (and the stage samples with the speaker), the planner makes its artifact an
 //! input and the policy is pi_SFT: the speaker with the SFT adapter attached. Writes
 //! `candidates.jsonl` (one line per response) and `personas.json` (the system prompts used).
 
+use crate::judge::{CachedChat, CallCache, chat_backend_from_spec};
 use crate::spec::StageKind;
 use crate::spec::persona_prompt::persona_system_prompt;
 use crate::spec::stages::load_dataset::{ContextRecord, RECORDS};
@@ -13,6 +16,7 @@ use crate::spec::stages::sample_candidates::{
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::sampler::{Message, ModelSampler, ResponseSampler};
+use crate::stages::teacher::Teacher;
 use crate::util::{read_jsonl, write_json, write_jsonl};
 
 /// Bump when what this stage writes changes (reruns `sample_candidates` stages only). 2: the
@@ -24,6 +28,26 @@ pub const BATCH: usize = 8;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: SampleCandidatesParams = ctx.params()?;
+    if let Some(teacher) = &params.teacher {
+        // B.2: the teacher samples at the stage's temperature, K calls per prompt, cached.
+        let spec = teacher.with_temperature(params.decoding.temperature);
+        let chat = CachedChat::new(
+            chat_backend_from_spec(&spec, ctx.base_dir)?,
+            Some(CallCache::open(ctx.calls_dir)?),
+        );
+        let teacher = Teacher::new(chat, None);
+        ctx.progress.log(&format!(
+            "sampling from the teacher at temperature {}",
+            params.decoding.temperature
+        ));
+        let mut out = sample_with(ctx, &params, &teacher)?;
+        let stats = *teacher.stats.borrow();
+        out.summary["teacher"] = serde_json::json!({
+            "calls": stats.calls,
+            "cache_hits": stats.cache_hits,
+        });
+        return Ok(out);
+    }
     let sft = ctx.inputs.iter().find(|i| i.kind == StageKind::TrainSft);
     let sampler = match sft {
         Some(sft) => {

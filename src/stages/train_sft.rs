@@ -4,7 +4,10 @@
 //! calls cached in the store's `calls/`; without a teacher the reply is the dataset's own
 //! (the Empathetic Dialogues listener's first turn). Checkpoints go to the stage's work
 //! directory; the artifact holds the PEFT adapter, `metrics.jsonl`, `sft_summary.json` and
-//! `demonstrations.jsonl`.
+//! `demonstrations.jsonl`. With `demonstrations: trajectories` the teacher plays whole
+//! conversations instead (`crate::stages::sft_trajectories`), written to
+//! `trajectories.jsonl`, and each persona's turns are trained with the earlier turns as
+//! context, the loss on its turns only.
 
 use serde::Deserialize;
 
@@ -16,9 +19,11 @@ use crate::model::{ChatMessage, LoadedModel};
 use crate::spec::StageKind;
 use crate::spec::persona_prompt::persona_system_prompt;
 use crate::spec::stages::load_dataset::RECORDS;
-use crate::spec::stages::train_sft::{DEMOS, TrainSftParams};
+use crate::spec::stages::train_sft::{DEMOS, TRAJECTORIES, TrainSftParams};
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
+use crate::stages::sft_trajectories::teacher_trajectories;
+use crate::stages::teacher::Teacher;
 use crate::stages::train_progress::{StageTrainProgress, checkpoint_every};
 use crate::train::sft::{SftConfig, SftExample, SftRun, paper_lora, train_sft};
 use crate::train::{LoopConfig, OptimizerConfig};
@@ -82,7 +87,50 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             })
         })
         .collect();
+    let mut base_spec = params.model.clone();
+    base_spec.lora = None;
+    let base = LoadedModel::load_trainable(&base_spec, ctx.base_dir)?;
     let (examples, demo_summary) = match &params.teacher {
+        Some(teacher) if params.trajectories() => {
+            let chat = CachedChat::new(
+                chat_backend_from_spec(teacher, ctx.base_dir)?,
+                Some(CallCache::open(ctx.calls_dir)?),
+            );
+            let teacher = Teacher::new(chat, Some(&base));
+            let mut values: Vec<serde_json::Value> = Vec::new();
+            for input in ctx
+                .inputs
+                .iter()
+                .filter(|i| i.kind == StageKind::LoadDataset)
+            {
+                values.extend(read_jsonl::<serde_json::Value>(&input.dir.join(RECORDS))?);
+            }
+            let max_tokens = params.max_tokens.unwrap_or(TEACHER_MAX_TOKENS as usize);
+            let (demos, rows) = teacher_trajectories(ctx, &params, &teacher, &values, max_tokens)?;
+            write_jsonl(&ctx.out_dir.join(TRAJECTORIES), &rows)?;
+            write_jsonl(&ctx.out_dir.join(DEMOS), &demos)?;
+            let stats = *teacher.stats.borrow();
+            let summary = serde_json::json!({
+                "source": "teacher_trajectories",
+                "conversations": rows.len(),
+                "demonstrations": demos.len(),
+                "assistant_turns": demos.iter().map(|d| d.turns).sum::<usize>(),
+                "teacher_calls": stats.calls,
+                "cache_hits": stats.cache_hits,
+                "parse_failures": rows.iter().map(|r| r.counters.parse_failures).sum::<usize>(),
+            });
+            if demos.is_empty() {
+                return Err(miette::miette!(
+                    code = "mascot::stage::sft_data",
+                    help = "the teacher's conversations had no persona turn with text: check \
+                            the teacher's answers in `trajectories.jsonl`",
+                    "stage `{}`: no demonstration in {} teacher conversations",
+                    ctx.stage.id,
+                    rows.len()
+                ));
+            }
+            (demos.into_iter().map(|d| d.example).collect(), summary)
+        }
         Some(teacher) => {
             let cache = CallCache::open(ctx.calls_dir)?;
             let chat = CachedChat::new(chat_backend_from_spec(teacher, ctx.base_dir)?, Some(cache));
@@ -139,7 +187,9 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         }
         None => dataset_demos(ctx, &params, &records)?,
     };
-    write_jsonl(&ctx.out_dir.join(DEMOS), &examples)?;
+    if !params.trajectories() {
+        write_jsonl(&ctx.out_dir.join(DEMOS), &examples)?;
+    }
 
     let lora = params
         .lora
@@ -162,9 +212,6 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         max_length: params.max_length,
         lora: Some(lora),
     };
-    let mut base_spec = params.model.clone();
-    base_spec.lora = None;
-    let base = LoadedModel::load_trainable(&base_spec, ctx.base_dir)?;
     let mut progress = StageTrainProgress::new(ctx.progress, &["loss"]);
     let summary = train_sft(
         base,

@@ -47,7 +47,19 @@ impl DataCursor {
 
     /// The next `size` examples (fewer at the end of an epoch; a step never spans two epochs).
     pub fn next_step(&mut self, size: usize) -> Vec<usize> {
-        if self.position >= self.order.len() {
+        self.step(size, false)
+    }
+
+    /// The next `size` examples, always `size` of them: an epoch's remainder shorter than
+    /// `size` is skipped and a new epoch drawn (TRL's `RepeatSampler` drops the incomplete
+    /// last generation batch). `size` must not exceed the number of examples.
+    pub fn next_full_step(&mut self, size: usize) -> Vec<usize> {
+        self.step(size, true)
+    }
+
+    fn step(&mut self, size: usize, full: bool) -> Vec<usize> {
+        let short = full && self.position + size.max(1) > self.order.len();
+        if self.position >= self.order.len() || short {
             let mut rng = TrainRng::from_state(&self.rng)
                 .unwrap_or_else(|| TrainRng::new(self.rng.seed, DATA_STREAM));
             self.order = Self::draw(&mut rng, self.order.len(), self.shuffle);
@@ -65,6 +77,11 @@ impl DataCursor {
 /// Optimizer steps of one epoch over `n` examples, `per_step` examples a step.
 pub fn steps_per_epoch(n: usize, per_step: usize) -> usize {
     n.div_ceil(per_step.max(1))
+}
+
+/// Full steps of `per_step` examples in one epoch of `n` (the incomplete last step dropped).
+pub fn full_steps_per_epoch(n: usize, per_step: usize) -> usize {
+    n / per_step.max(1)
 }
 
 #[cfg(test)]
@@ -86,6 +103,18 @@ mod tests {
         assert_ne!(first, second, "epochs are reshuffled");
         let plain = DataCursor::new(4, 5, false).next_step(10);
         assert_eq!(plain, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn full_steps_drop_the_short_remainder_of_an_epoch() {
+        let mut cursor = DataCursor::new(7, 5, true);
+        assert_eq!(full_steps_per_epoch(7, 3), 2);
+        let first: Vec<usize> = (0..2).flat_map(|_| cursor.next_full_step(3)).collect();
+        assert_eq!(first.len(), 6);
+        assert_eq!(cursor.epoch, 0);
+        // One example is left: the next step starts a new epoch.
+        assert_eq!(cursor.next_full_step(3).len(), 3);
+        assert_eq!(cursor.epoch, 1);
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! A scripted OpenAI-compatible chat server on 127.0.0.1 for the judge tests. The reply to a
 //! request is chosen by a `case:<name>` marker in its last message; the server counts
 //! requests, remembers when each case was asked, and the most requests it had in flight.
+//! [`TestServer::teacher`] answers as a teacher instead: a director prompt (its system
+//! message starts `You are the director`) with the format example that ends it, anything else
+//! with `Teacher reply <n>.`, n counting the requests (a judge prompt, `Rate ...`, with the
+//! agent rubric's scores, all `1 + n mod 5`).
 
 #![allow(dead_code)]
 
@@ -20,6 +24,10 @@ struct State {
     /// Attempts per case, with their arrival times.
     attempts: BTreeMap<String, Vec<Instant>>,
     authorizations: Vec<Option<String>>,
+    /// Answer as a teacher (see the module documentation).
+    teacher: bool,
+    /// Every request's messages, in arrival order.
+    bodies: Vec<serde_json::Value>,
 }
 
 pub struct TestServer {
@@ -36,6 +44,18 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server; requests whose `Authorization` is not `Bearer <expected_key>` get
     /// a 401 that echoes the header they sent (a server that leaks what it was given).
+    /// A server that answers as a teacher, with no key.
+    pub fn teacher() -> Self {
+        let server = Self::start(None);
+        server.state.lock().unwrap().teacher = true;
+        server
+    }
+
+    /// The `messages` of every request received, in arrival order.
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().bodies.clone()
+    }
+
     pub fn start(expected_key: Option<&str>) -> Self {
         let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let port = server.server_addr().to_ip().expect("ip address").port();
@@ -140,12 +160,15 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, expected_key: O
                 .collect::<String>()
         })
         .unwrap_or_else(|| "ok".into());
-    let attempt = {
+    let (attempt, teacher, n) = {
         let mut s = state.lock().unwrap();
         s.authorizations.push(auth.clone());
+        s.bodies
+            .push(value.pointer("/messages").cloned().unwrap_or_default());
+        let (teacher, n) = (s.teacher, s.bodies.len());
         let list = s.attempts.entry(case.clone()).or_default();
         list.push(Instant::now());
-        list.len()
+        (list.len(), teacher, n)
     };
     if let Some(key) = expected_key
         && auth.as_deref() != Some(&format!("Bearer {key}"))
@@ -167,6 +190,25 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, expected_key: O
     };
     let status =
         |code: u16, text: &str| Response::from_string(text.to_string()).with_status_code(code);
+    if teacher {
+        let directing = value
+            .pointer("/messages/0/content")
+            .and_then(|c| c.as_str())
+            .is_some_and(|c| c.starts_with("You are the director"));
+        let text = if directing {
+            last.lines().last().unwrap_or("").to_string()
+        } else if last.starts_with("Rate ") {
+            // Judging: scores that differ between requests, so candidates can be ranked.
+            let v = 1 + n % 5;
+            format!(
+                r#"{{"emotional_expressiveness": {v}, "empathetic_support_quality": {v}, "consistency": {v}, "response_relevance": {v}, "social_contribution": {v}}}"#
+            )
+        } else {
+            format!("Teacher reply {n}.")
+        };
+        let _ = request.respond(status(200, &answer(&text)));
+        return;
+    }
     let response = match (case.as_str(), attempt) {
         ("ok", _) => status(200, &answer(GOOD_SCORES)),
         ("prose", _) => status(

@@ -25,7 +25,7 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<AlignPersonasParams>(p, |p| Some(&p.model)),
 };
 
-pub const FIELDS: &[FieldSpec] = &join::<11, 8, 19>(
+pub const FIELDS: &[FieldSpec] = &join::<11, 9, 20>(
     join::<3, 8, 11>(
         [
             DATA,
@@ -113,6 +113,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
 fn problems(f: &Fields, p: &PipelineView) -> Result<Vec<Problem>, LowerError> {
     let stage = StageKind::AlignPersonas;
     let mut out = prompting_stage_problems(stage, f, p, false)?;
+    out.extend(grpo::problems(stage, f)?);
     let reward = reward(f, p)?;
     if let Some(base) = reward.reward_model() {
         match p.fields(StageKind::TrainRewardModel) {

@@ -66,7 +66,10 @@ symbols! {
     pub enum Order {
         /// The trained director picks (and writes a directive).
         Director = "director",
+        /// MASCOT-C as first built: a speaker drawn uniformly every turn.
         Random = "random",
+        /// MASCOT-C: a random permutation of the personas per round, no one twice in a row.
+        Shuffled = "shuffled",
         RoundRobin = "round_robin",
     }
 }
@@ -77,6 +80,7 @@ symbols! {
     pub enum SpeakingOrder {
         Director = "director",
         Random = "random",
+        Shuffled = "shuffled",
         RoundRobin = "round_robin",
         Fixed = "fixed",
     }
@@ -87,6 +91,7 @@ impl From<Order> for SpeakingOrder {
         match o {
             Order::Director => SpeakingOrder::Director,
             Order::Random => SpeakingOrder::Random,
+            Order::Shuffled => SpeakingOrder::Shuffled,
             Order::RoundRobin => SpeakingOrder::RoundRobin,
         }
     }

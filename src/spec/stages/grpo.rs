@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, positive};
+use crate::spec::stages::kind::StageKind;
 use crate::spec::value::{Fields, LowerError, Symbol};
+use crate::spec::wiring::Problem;
 
 /// The GRPO fields (paper defaults), with the token budget of the phase's samples.
 pub const fn fields(max_tokens: i64) -> [FieldSpec; 8] {
@@ -22,7 +24,8 @@ pub const fn fields(max_tokens: i64) -> [FieldSpec; 8] {
 
 /// GRPO options beyond the paper's (TRL's, with TRL's or the library's default when left
 /// out). Optional fields: a stage that leaves them out keeps its plan key.
-pub const OPTIONS: [FieldSpec; 8] = [
+pub const OPTIONS: [FieldSpec; 9] = [
+    f("grad_accum", int(1), Optional),
     f("clip_high", positive(), Optional),
     f("top_p", positive(), Optional),
     f("loss", Ty::Sym(LOSSES), Optional),
@@ -48,7 +51,12 @@ pub struct GrpoParams {
     /// KL coefficient beta.
     pub beta: f64,
     pub epochs: usize,
+    /// Completions per device step (TRL's `per_device_train_batch_size`), a multiple of
+    /// `group`.
     pub batch: usize,
+    /// Device steps per optimizer step (TRL's `gradient_accumulation_steps`); default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_accum: Option<usize>,
     pub lr: f64,
     pub max_tokens: usize,
     pub temperature: f32,
@@ -86,6 +94,7 @@ pub fn lower(f: &Fields) -> Result<GrpoParams, LowerError> {
         beta: f.req("beta")?,
         epochs: f.req("epochs")?,
         batch: f.req("batch")?,
+        grad_accum: f.opt("grad_accum")?,
         lr: f.req("lr")?,
         max_tokens: f.req("max_tokens")?,
         temperature: f.req("temperature")?,
@@ -98,4 +107,26 @@ pub fn lower(f: &Fields) -> Result<GrpoParams, LowerError> {
         max_steps: f.opt("max_steps")?,
         checkpoint_every: f.opt("checkpoint_every")?,
     })
+}
+
+/// The GRPO fields' own problems: `batch` counts completions, so it must be a multiple of
+/// `group` (TRL requires the generation batch to hold whole groups).
+pub fn problems(stage: StageKind, f: &Fields) -> Result<Vec<Problem>, LowerError> {
+    let group: usize = f.req("group")?;
+    let batch: usize = f.req("batch")?;
+    if group == 0 || batch % group == 0 {
+        return Ok(Vec::new());
+    }
+    let up = batch.div_ceil(group) * group;
+    Ok(vec![Problem {
+        stage,
+        message: format!(
+            "stage `{}`: `batch: {batch}` is not a multiple of `group: {group}`",
+            stage.as_str()
+        ),
+        help: format!(
+            "`batch` counts completions per step (TRL's per_device_train_batch_size), \
+             `batch / group` prompts with `group` completions each: use e.g. `batch: {up}`"
+        ),
+    }])
 }

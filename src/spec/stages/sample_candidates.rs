@@ -1,7 +1,9 @@
 //! `sample_candidates` (equation 1): K responses `y_k ~ pi(. | x, rho_i)` per (context,
 //! persona), one node per subset of its data. An explicit `model` is a fixed sampler (the
 //! paper's teacher role): its candidates do not depend on the speaker or its SFT, so every
-//! variant shares them. Its artifact holds `candidates.jsonl` (one [`Candidate`] per line) and
+//! variant shares them. So does a `teacher` (a judge declaration: an OpenAI-compatible or
+//! local model, B.2's GPT-4o teacher), whose K samples per (context, persona) are drawn at
+//! the stage's `temperature` and cached like judge calls. Its artifact holds `candidates.jsonl` (one [`Candidate`] per line) and
 //! `personas.json` (the system prompts used).
 
 use serde::{Deserialize, Serialize};
@@ -11,8 +13,10 @@ use crate::spec::decoding::Decoding;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, nonneg, unit_open};
 use crate::spec::model::ModelSpec;
 use crate::spec::persona::Persona;
+use crate::spec::judge::JudgeSpec;
 use crate::spec::stages::common::{
-    DATA, first, model_device, prompting_stage_problems, speaker, subsets, weights,
+    DATA, first, judge_weights, model_device, prompting_stage_problems, speaker, subsets,
+    weights,
 };
 use crate::spec::stages::kind::StageKind;
 use crate::spec::stages::kind_spec::{KindSpec, Planner};
@@ -29,6 +33,7 @@ pub const SPEC: KindSpec = KindSpec {
 pub const FIELDS: &[FieldSpec] = &[
     DATA,
     f("model", Ty::Ref(DeclKind::Model), Optional),
+    f("teacher", Ty::Ref(DeclKind::Judge), Optional),
     f("k", int(2), Int(8)),
     f("temperature", nonneg(), Float(1.0)),
     f("top_p", unit_open(), Float(0.95)),
@@ -75,6 +80,10 @@ pub struct SampleCandidatesParams {
     pub seed: u64,
     /// Use only the first N contexts of the input dataset; all when absent.
     pub limit: Option<usize>,
+    /// Samples from this teacher (at `decoding.temperature`, `decoding.max_tokens`) instead
+    /// of `model`; absent (not written, so existing plans keep their keys): from `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<JudgeSpec>,
 }
 
 fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerError> {
@@ -82,7 +91,11 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         Some(r) => Some(p.decls.model(&r)?.clone()),
         None => None,
     };
-    let from_sft = if fixed.is_some() {
+    let teacher = match f.opt::<Ref>("teacher")? {
+        Some(r) => Some(p.decls.judge(&r)?.clone()),
+        None => None,
+    };
+    let from_sft = if fixed.is_some() || teacher.is_some() {
         None
     } else {
         first(g, StageKind::TrainSft)
@@ -91,7 +104,10 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         Some(m) => m,
         None => speaker(p)?,
     };
-    let external = weights(&[&model]);
+    let external = match &teacher {
+        Some(t) => judge_weights(t),
+        None => weights(&[&model]),
+    };
     let params = SampleCandidatesParams {
         model,
         personas: p.personas()?,
@@ -104,6 +120,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         },
         seed: p.seed,
         limit: f.opt("limit")?,
+        teacher,
     };
     for subset in subsets(f, g)? {
         let mut node = NewNode::new(StageKind::SampleCandidates, &params)?
@@ -117,6 +134,16 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
 }
 
 fn problems(f: &Fields, p: &PipelineView) -> Result<Vec<Problem>, LowerError> {
-    let own_model = f.contains("model");
-    prompting_stage_problems(StageKind::SampleCandidates, f, p, own_model)
+    let stage = StageKind::SampleCandidates;
+    let own_model = f.contains("model") || f.contains("teacher");
+    let mut out = prompting_stage_problems(stage, f, p, own_model)?;
+    if f.contains("model") && f.contains("teacher") {
+        out.push(Problem {
+            stage,
+            message: "stage `sample_candidates` names both a `model` and a `teacher`".into(),
+            help: "sample from one: `teacher: <judge>` (B.2's GPT-4o teacher) or `model: <model>`"
+                .into(),
+        });
+    }
+    Ok(out)
 }

@@ -55,9 +55,14 @@ pub enum ScaleRewards {
 pub struct GrpoConfig {
     /// Completions per prompt, G (>= 2). Default 8 (TRL's `num_generations`).
     pub group: usize,
-    /// Prompts per optimisation step (each expands to `group` completions). Default 16
-    /// (the paper's batch size).
+    /// Completions per device step (TRL's `per_device_train_batch_size`): `batch / group`
+    /// prompts, each with `group` completions; a multiple of `group`. Default 16 (the paper's
+    /// batch size, 2 prompts at G = 8).
     pub batch: usize,
+    /// Device steps per optimizer step (TRL's `gradient_accumulation_steps`, and its default
+    /// `steps_per_generation`): one generation batch holds `batch * grad_accum` completions,
+    /// i.e. [`GrpoConfig::prompts_per_step`] prompts. Default 1.
+    pub grad_accum: usize,
     /// Passes over the prompt set. Default 1 (the paper's single epoch).
     pub epochs: usize,
     /// Stop after this many steps even if epochs remain. Default none.
@@ -115,6 +120,7 @@ impl Default for GrpoConfig {
         Self {
             group: 8,
             batch: 16,
+            grad_accum: 1,
             epochs: 1,
             max_steps: None,
             clip: 0.2,
@@ -146,6 +152,12 @@ impl GrpoConfig {
         self.clip_high.unwrap_or(self.clip)
     }
 
+    /// Prompts of one generation batch: `batch * grad_accum / group` (TRL's
+    /// `generation_batch_size / num_generations`).
+    pub fn prompts_per_step(&self) -> usize {
+        self.batch * self.grad_accum / self.group.max(1)
+    }
+
     /// The optimizer settings (AdamW's betas and epsilon at transformers' defaults).
     pub fn optimizer(&self) -> OptimizerConfig {
         OptimizerConfig {
@@ -172,6 +184,21 @@ impl GrpoConfig {
         };
         positive_int("group", self.group, 2)?;
         positive_int("batch", self.batch, 1)?;
+        positive_int("grad_accum", self.grad_accum, 1)?;
+        if self.batch % self.group != 0 {
+            return Err(GrpoError::config(
+                "batch",
+                format!(
+                    "{} completions is not a multiple of the group size {}",
+                    self.batch, self.group
+                ),
+                format!(
+                    "`batch` counts completions (TRL's per_device_train_batch_size): use a \
+                     multiple of `group`, e.g. {}",
+                    self.group * (self.batch / self.group).max(1)
+                ),
+            ));
+        }
         positive_int("epochs", self.epochs, 1)?;
         positive_int("max_tokens", self.max_tokens, 1)?;
         positive_int("iterations", self.iterations, 1)?;
@@ -269,6 +296,13 @@ mod tests {
                 .to_string()
                 .contains("temperature")
         );
+        let bad = GrpoConfig {
+            group: 8,
+            batch: 12,
+            ..GrpoConfig::default()
+        };
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("`batch`") && err.contains("multiple"), "{err}");
         let bad = GrpoConfig {
             clip_high: Some(-0.1),
             ..GrpoConfig::default()

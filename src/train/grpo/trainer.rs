@@ -1,8 +1,11 @@
-//! The GRPO loop: for each batch of prompts, G rollouts per prompt from the current policy,
-//! their rewards and group advantages, the reference (and, off-policy, the sampling)
-//! log-probabilities, then `iterations` AdamW updates of the LoRA adapters; metrics in TRL's
-//! names to `metrics.jsonl`, progress events, checkpoints, and the final adapter in PEFT
-//! format.
+//! The GRPO loop, batched as TRL batches: for each generation batch of `batch * grad_accum`
+//! completions (`batch * grad_accum / group` prompts), G rollouts per prompt from the current
+//! policy, their rewards and group advantages, the reference (and, when `iterations` > 1, the
+//! old-policy) log-probabilities, then `iterations` AdamW updates of the LoRA adapters, each
+//! one optimizer step over the whole generation batch (TRL accumulates `grad_accum` device
+//! steps into it; the loss here is normalised over the generation batch, which equals TRL's
+//! for `grpo`, `dr_grpo` and `dapo`); metrics in TRL's names to `metrics.jsonl`, progress
+//! events, checkpoints, and the final adapter in PEFT format.
 //!
 //! A checkpoint (adapters, optimizer state, data order, sampling generator, step) is written
 //! only between generation batches (every `checkpoint_every` steps, when the progress
@@ -29,7 +32,7 @@ use crate::model::decoder::Decoder;
 use crate::model::lora::seed_lora_dropout;
 use crate::model::{LoadedModel, SamplingConfig};
 use crate::train::checkpoint::Checkpointer;
-use crate::train::data_order::{DataCursor, steps_per_epoch};
+use crate::train::data_order::{DataCursor, full_steps_per_epoch};
 use crate::train::error::TrainError;
 use crate::train::metrics::{METRICS_FILE, MetricsWriter};
 use crate::train::optimizer::Optimizer;
@@ -74,9 +77,15 @@ struct LoopState {
     total_steps: usize,
 }
 
-/// Optimizer steps of a run over `prompts` prompts.
+/// Optimizer steps of a run over `prompts` prompts, as TRL counts them: a generation batch
+/// holds `batch * grad_accum` completions, i.e. `P = batch * grad_accum / group` prompts
+/// (the incomplete last one of an epoch is dropped, as TRL's `RepeatSampler` does), and each
+/// generation batch gives `iterations` optimizer steps:
+/// `epochs * floor(prompts / P) * iterations`, capped by `max_steps`.
 pub fn total_steps(config: &GrpoConfig, prompts: usize) -> usize {
-    let all = config.epochs * steps_per_epoch(prompts, config.batch) * config.iterations;
+    let all = config.epochs
+        * full_steps_per_epoch(prompts, config.prompts_per_step())
+        * config.iterations;
     config.max_steps.map_or(all, |m| m.min(all))
 }
 
@@ -219,8 +228,22 @@ where
         ));
     }
     let n = prompts.len();
+    let per_step = config.prompts_per_step();
+    if n < per_step {
+        return Err(TrainError::NoData {
+            reason: format!(
+                "{n} prompts do not fill one generation batch of {per_step} prompts \
+                 (batch {} x grad_accum {} completions / group {})",
+                config.batch, config.grad_accum, config.group
+            ),
+            help: "`batch` counts completions (TRL's per_device_train_batch_size): lower \
+                   `batch` or `grad_accum`, or give the stage more contexts"
+                .into(),
+        }
+        .into());
+    }
     let total = total_steps(config, n);
-    let per_epoch = steps_per_epoch(n, config.batch).max(1);
+    let per_epoch = full_steps_per_epoch(n, per_step).max(1);
     // The reference is the base with the adapters off (TRL/PEFT `disable_adapter()`).
     let reference = (config.beta != 0.0).then(|| reference_decoder(&policy));
     let fingerprint = fingerprint(config, prompts, &terms, &policy)?;
@@ -273,7 +296,7 @@ where
     while optimizer.steps_done() < total {
         let mut started = Instant::now();
         let first_step = optimizer.steps_done();
-        let items = state.cursor.next_step(config.batch);
+        let items = state.cursor.next_full_step(per_step);
         let batch: Vec<S::Prompt> = items.iter().map(|&i| prompts[i].clone()).collect();
         let mut rng = TrainRng::from_state(&state.sampling)
             .unwrap_or_else(|| TrainRng::new(config.seed, SAMPLING_STREAM));

@@ -4,7 +4,10 @@
 pub mod data;
 pub mod trainer;
 
-pub use data::{SftExample, TokenizedExample, TokenizedExamples, tokenize_examples};
+pub use data::{
+    SftExample, TokenizedExample, TokenizedExamples, assistant_mask, assistant_spans,
+    tokenize_examples,
+};
 pub use trainer::{
     SFT_SUMMARY_FILE, SftConfig, SftRun, SftSummary, completion_loss, paper_lora, train_sft,
 };

@@ -87,11 +87,13 @@ impl Default for SftConfig {
 /// What a run did (`sft_summary.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SftSummary {
+    /// Demonstrations given.
     pub examples: usize,
+    /// Assistant turns trained on (one per single-reply demonstration).
     pub examples_used: usize,
-    /// Examples cut to `max_length`.
+    /// Assistant turns cut to `max_length`.
     pub examples_truncated: usize,
-    /// Examples whose prompt alone reached `max_length`.
+    /// Assistant turns that start at or after `max_length`.
     pub examples_dropped: usize,
     pub completion_tokens: usize,
     pub steps: usize,
