@@ -62,12 +62,7 @@ pub struct QmsumSplit {
 
 /// The folder name of a domain.
 pub fn domain_dir(domain: QmsumDomain) -> &'static str {
-    match domain {
-        QmsumDomain::Academic => "Academic",
-        QmsumDomain::Committee => "Committee",
-        QmsumDomain::Product => "Product",
-        QmsumDomain::All => "ALL",
-    }
+    crate::spec::stages::load_dataset::qmsum_domain_dir(domain)
 }
 
 /// Reads `<root>/data/<Domain>/<split>/*.json`.

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::dataset::{DatasetSource, DatasetSpec, EdSubset, QmsumDomain};
+use crate::spec::dataset::{
+    DatasetSource, DatasetSpec, ED_RELEASE_SPLITS, EdSubset, QmsumDomain, QmsumQueries,
+    ed_release_help,
+};
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
 use crate::spec::stages::common::light;
@@ -57,8 +60,49 @@ pub enum LoadDatasetParams {
         path: PathBuf,
         split: String,
         domain: QmsumDomain,
+        /// Keep the first N meetings (file order); all when absent.
         limit: Option<usize>,
+        /// Which queries of each meeting become records; `all` (the default) is left out so
+        /// plans written before the option keep their keys.
+        #[serde(default, skip_serializing_if = "QmsumQueries::is_all")]
+        queries: QmsumQueries,
     },
+}
+
+impl LoadDatasetParams {
+    /// The file or folder inside the dataset folder that this subset reads, relative to the
+    /// experiment file's directory, and, for a split of a dataset's original release that
+    /// `data/` does not ship, where it comes from. The executor reports it as missing in a
+    /// dry run (the plan's external input is the dataset folder, which may exist without it).
+    pub fn split_file(&self) -> (PathBuf, Option<String>) {
+        match self {
+            LoadDatasetParams::EmpatheticDialogues { path, split, .. } => {
+                let hint = ED_RELEASE_SPLITS.contains(&split.as_str()).then(|| {
+                    ed_release_help(&path.to_string_lossy().replace('\\', "/"), split)
+                });
+                (path.join(format!("{split}.csv")), hint)
+            }
+            LoadDatasetParams::Qmsum {
+                path,
+                split,
+                domain,
+                ..
+            } => (
+                path.join("data").join(qmsum_domain_dir(*domain)).join(split),
+                None,
+            ),
+        }
+    }
+}
+
+/// The folder name of a QMSum domain (`ALL` for every domain).
+pub fn qmsum_domain_dir(domain: QmsumDomain) -> &'static str {
+    match domain {
+        QmsumDomain::Academic => "Academic",
+        QmsumDomain::Committee => "Committee",
+        QmsumDomain::Product => "Product",
+        QmsumDomain::All => "ALL",
+    }
 }
 
 /// The parameters of each subset of a dataset, with the subset's name.
@@ -77,7 +121,7 @@ pub fn subset_params(ds: &DatasetSpec) -> Vec<(&'static str, LoadDatasetParams)>
                 (s.as_str(), params)
             })
             .collect(),
-        DatasetSource::Qmsum { domains } => domains
+        DatasetSource::Qmsum { domains, queries } => domains
             .iter()
             .map(|d| {
                 let params = LoadDatasetParams::Qmsum {
@@ -85,6 +129,7 @@ pub fn subset_params(ds: &DatasetSpec) -> Vec<(&'static str, LoadDatasetParams)>
                     split: split.clone(),
                     domain: *d,
                     limit,
+                    queries: *queries,
                 };
                 (d.as_str(), params)
             })
