@@ -148,6 +148,11 @@ pub fn run(args: RunArgs) -> u8 {
             report.missing.join(", ")
         ));
     }
+    if args.dry_run {
+        let needs = crate::exec::api_keys::api_key_needs(plan.stages());
+        let unset = crate::exec::api_keys::unset_api_keys(needs, |v| std::env::var(v).ok());
+        err(&crate::exec::api_keys::describe_unset(&unset));
+    }
     if let Some(script) = &report.submit_script {
         if args.json {
             err(script);

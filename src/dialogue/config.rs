@@ -56,6 +56,10 @@ pub struct ConversationConfig {
     /// Token budget of a QMSum transcript; `None` derives it from the speaker's context (see
     /// [`ConversationConfig::transcript_budget`]). Default `None`.
     pub transcript_tokens: Option<usize>,
+    /// A prompting baseline speaks as the personas, in `order` (`director` read as
+    /// `round_robin`), instead of as the single assistant. Default `false`.
+    #[serde(default)]
+    pub persona_speakers: bool,
 }
 
 impl Default for ConversationConfig {
@@ -80,6 +84,7 @@ impl Default for ConversationConfig {
             batch_size: 8,
             seed: 0,
             transcript_tokens: None,
+            persona_speakers: false,
         }
     }
 }
@@ -103,9 +108,26 @@ impl ConversationConfig {
         context_window.saturating_sub(reserve)
     }
 
+    /// True when the speakers are the personas: `mascot`, `sft`, and a prompting baseline
+    /// with `persona_speakers`.
+    pub fn speaks_as_personas(&self) -> bool {
+        self.system.uses_personas() || (self.persona_speakers && self.system.is_prompting())
+    }
+
+    /// The system id the rows carry ([`crate::dialogue::system::system_id`]).
+    pub fn system_id(&self) -> String {
+        crate::dialogue::system::system_id(self.system, self.persona_speakers)
+    }
+
     /// The order a run actually uses: single-assistant systems have none (`None`); `sft`
-    /// turns `director` into `round_robin`.
+    /// and the persona-driven prompting baselines turn `director` into `round_robin`.
     pub fn effective_order(&self) -> Option<SpeakerOrder> {
+        if self.speaks_as_personas() && self.system.is_prompting() {
+            return Some(match self.order {
+                SpeakerOrder::Director => SpeakerOrder::RoundRobin,
+                o => o,
+            });
+        }
         match self.system {
             SystemKind::Mascot => Some(self.order),
             SystemKind::Sft if self.order == SpeakerOrder::Director => {

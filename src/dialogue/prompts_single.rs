@@ -1,12 +1,14 @@
-//! The single-assistant baselines' prompts: zero-shot, few-shot (the personas' example
-//! exchanges, else a fixed set per dataset), and their chain-of-thought forms, which ask for
-//! `Reasoning:` then `Response:` and are read by [`read_cot_answer`].
+//! The prompting baselines' prompts: zero-shot, few-shot (the personas' example exchanges,
+//! else a fixed set per dataset), and their chain-of-thought forms, which ask for
+//! `Reasoning:` then `Response:` and are read by [`read_cot_answer`]; spoken by the single
+//! assistant (w/o personas) or, for the persona-driven baselines, by each persona.
 
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript};
 use crate::dialogue::rows::{DatasetKind, Message};
 use crate::dialogue::text::{labelled, strip_think};
 use crate::spec::persona::{FewShotExample, Persona};
+use crate::spec::persona_prompt::persona_system_prompt;
 
 /// The two switches of a single-assistant prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,12 +104,43 @@ pub fn assistant_prompt(
     style: PromptStyle,
     examples: &[FewShotExample],
 ) -> Vec<Message> {
-    let mut system = role_line(start.dataset).to_string();
+    baseline_prompt(start, None, history, style, examples)
+}
+
+/// A prompting baseline's prompt for one speaker: the single assistant (`persona: None`, the
+/// paper's "w/o Personas") or a persona (the persona-driven baselines of Table 3), whose
+/// system prompt is its persona prompt without the persona's examples (those are the
+/// few-shot examples, given only to the few-shot styles).
+pub fn baseline_prompt(
+    start: &EpisodeStart,
+    persona: Option<&Persona>,
+    history: &[Utterance],
+    style: PromptStyle,
+    examples: &[FewShotExample],
+) -> Vec<Message> {
+    let (mut system, name, whose) = match persona {
+        None => (
+            role_line(start.dataset).to_string(),
+            ASSISTANT,
+            format!("the {ASSISTANT}'s"),
+        ),
+        Some(p) => {
+            let bare = Persona {
+                examples: Vec::new(),
+                ..p.clone()
+            };
+            (
+                persona_system_prompt(&bare),
+                p.name.as_str(),
+                format!("{}'s", p.name),
+            )
+        }
+    };
     if style.few_shot {
         system.push_str("\nExamples of good replies:");
         for (i, ex) in examples.iter().enumerate() {
             system.push_str(&format!(
-                "\nExample {}:\nUser: {}\n{ASSISTANT}: {}",
+                "\nExample {}:\nUser: {}\n{name}: {}",
                 i + 1,
                 ex.context.trim(),
                 ex.response.trim()
@@ -120,13 +153,13 @@ pub fn assistant_prompt(
     );
     if style.chain_of_thought {
         user.push_str(&format!(
-            "First think step by step about {}, then write the {ASSISTANT}'s next message. \
+            "First think step by step about {}, then write {whose} next message. \
              Answer in this format:\nReasoning: <your step-by-step thinking>\nResponse: <the message>",
             think_about(start.dataset)
         ));
     } else {
         user.push_str(&format!(
-            "Write the {ASSISTANT}'s next message. Reply with the message only."
+            "Write {whose} next message. Reply with the message only."
         ));
     }
     vec![Message::system(system), Message::user(user)]

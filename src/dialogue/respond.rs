@@ -11,7 +11,7 @@ use crate::dialogue::esc::esc_replies;
 use crate::dialogue::history::{ASSISTANT, USER, Utterance};
 use crate::dialogue::prompts_mascot::speaker_prompt;
 use crate::dialogue::prompts_single::{
-    PromptStyle, assistant_prompt, few_shot_examples, read_cot_answer,
+    PromptStyle, baseline_prompt, few_shot_examples, read_cot_answer,
 };
 use crate::dialogue::rows::{Message, RecipeStep, TokenCount};
 use crate::dialogue::self_consistency::{consistency_scores, most_consistent};
@@ -125,7 +125,7 @@ pub(crate) fn respond(
         SystemKind::FewShotCot => {
             single_replies(cfg, personas, assistant, requests, turn, style(true, true))
         }
-        SystemKind::SelfConsistency => sc_replies(cfg, assistant, requests, turn),
+        SystemKind::SelfConsistency => sc_replies(cfg, personas, assistant, requests, turn),
         SystemKind::MultiAgentEsc => esc_replies(cfg, assistant, requests, turn),
     }
 }
@@ -222,8 +222,14 @@ fn single_replies(
     let chats: Vec<Vec<Message>> = requests
         .iter()
         .map(|r| {
-            let examples = few_shot_examples(personas, r.start.dataset);
-            assistant_prompt(r.start, r.history, style, &examples)
+            let speaker = r.persona.and_then(|p| personas.get(p));
+            // The single assistant learns from every persona's examples; a persona from its
+            // own (else the dataset's fixed set).
+            let examples = match speaker {
+                Some(p) => few_shot_examples(std::slice::from_ref(p), r.start.dataset),
+                None => few_shot_examples(personas, r.start.dataset),
+            };
+            baseline_prompt(r.start, speaker, r.history, style, &examples)
         })
         .collect();
     let decoding = cfg.decoding(
@@ -234,26 +240,38 @@ fn single_replies(
         phase::SPEAKER,
     );
     let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "assistant", turn)?;
-    Ok(out
+    Ok(requests
         .iter()
-        .map(|c| {
+        .zip(&out)
+        .map(|(r, c)| {
+            let (name, who) = speaker_of(personas, r);
             if style.chain_of_thought {
                 let answer = read_cot_answer(&c.visible);
-                let response = cut_at_other_turn(&answer.response, ASSISTANT, &SINGLE);
-                let mut reply = Reply::from_completion(ASSISTANT, response, c);
+                let response = cut_at_other_turn(&answer.response, name, &who);
+                let mut reply = Reply::from_completion(name, response, c);
                 reply.format_fallbacks = usize::from(!answer.format_ok);
                 reply
             } else {
-                Reply::from_completion(ASSISTANT, visible_reply(&c.visible, ASSISTANT, &SINGLE), c)
+                Reply::from_completion(name, visible_reply(&c.visible, name, &who), c)
             }
         })
         .collect())
 }
 
-/// Self-consistency: `cfg.samples` zero-shot chain-of-thought samples per episode, the most
-/// consistent kept ([`most_consistent`]).
+/// Who speaks a prompting baseline's reply, and the participants of its conversation: the
+/// request's persona among the personas, else the single assistant.
+fn speaker_of<'a>(personas: &'a [Persona], r: &ReplyRequest<'_>) -> (&'a str, Vec<&'a str>) {
+    match r.persona.and_then(|p| personas.get(p)) {
+        Some(p) => (p.name.as_str(), participants(personas)),
+        None => (ASSISTANT, SINGLE.to_vec()),
+    }
+}
+
+/// Self-consistency: `cfg.samples` zero-shot chain-of-thought samples per episode (as the
+/// speaking persona when there is one), the most consistent kept ([`most_consistent`]).
 fn sc_replies(
     cfg: &ConversationConfig,
+    personas: &[Persona],
     model: &dyn ChatModel,
     requests: &[ReplyRequest<'_>],
     turn: usize,
@@ -266,7 +284,8 @@ fn sc_replies(
     let chats: Vec<Vec<Message>> = requests
         .iter()
         .flat_map(|r| {
-            let prompt = assistant_prompt(r.start, r.history, style, &[]);
+            let speaker = r.persona.and_then(|p| personas.get(p));
+            let prompt = baseline_prompt(r.start, speaker, r.history, style, &[]);
             std::iter::repeat_n(prompt, n)
         })
         .collect();
@@ -279,19 +298,20 @@ fn sc_replies(
     );
     let out = generate_batched(model, &chats, &decoding, cfg.batch_size, "assistant", turn)?;
     let mut replies = Vec::with_capacity(requests.len());
-    for samples in out.chunks(n) {
+    for (r, samples) in requests.iter().zip(out.chunks(n)) {
+        let (name, who) = speaker_of(personas, r);
         let answers: Vec<_> = samples
             .iter()
             .map(|c| read_cot_answer(&c.visible))
             .collect();
         let texts: Vec<String> = answers
             .iter()
-            .map(|a| cut_at_other_turn(&a.response, ASSISTANT, &SINGLE))
+            .map(|a| cut_at_other_turn(&a.response, name, &who))
             .collect();
         let scores = consistency_scores(&texts);
         let best = most_consistent(&texts).unwrap_or(0);
         let chosen = &samples[best];
-        let mut reply = Reply::from_completion(ASSISTANT, texts[best].clone(), chosen);
+        let mut reply = Reply::from_completion(name, texts[best].clone(), chosen);
         reply.calls = samples.len();
         reply.all_tokens = TokenCount::default();
         for (k, (c, a)) in samples.iter().zip(&answers).enumerate() {

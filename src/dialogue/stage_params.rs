@@ -56,6 +56,7 @@ pub fn config_from_generate_params(
         samples: p.samples.max(1),
         seed: p.seed,
         transcript_tokens: p.transcript_tokens,
+        persona_speakers: p.persona_speakers,
         ..ConversationConfig::default()
     })
 }
@@ -162,6 +163,7 @@ mod tests {
             limit: None,
             transcript_tokens: Some(99),
             seed: 11,
+            persona_speakers: false,
         }
     }
 

@@ -105,11 +105,11 @@ fn validate(
             "pass one speaker model, or one per persona",
         ));
     }
-    if cfg.system.uses_personas() {
+    if cfg.speaks_as_personas() {
         if personas.is_empty() {
             return Err(bad(
-                format!("system `{}` has no personas", cfg.system.as_str()),
-                "give the persona systems (mascot, sft) at least one persona",
+                format!("system `{}` has no personas", cfg.system_id()),
+                "give the persona systems (mascot, sft, persona-driven baselines) at least one persona",
             ));
         }
         if models.speakers.len() != 1 && models.speakers.len() != personas.len() {
@@ -346,7 +346,7 @@ pub fn run_conversations(
             speakers.dedup();
             l.counters.distinct_speakers = speakers.len();
             ConversationRow {
-                system: cfg.system.as_str().to_string(),
+                system: cfg.system_id(),
                 order: order_name.to_string(),
                 dataset: e.start.dataset,
                 context_id: e.start.context_id.clone(),

@@ -11,6 +11,8 @@ use crate::exec::hash_cache::HashCache;
 use crate::exec::hub_inputs::cached_content_id;
 use crate::exec::run_stage::render;
 use crate::plan::{Stage, StageId};
+use crate::spec::StageKind;
+use crate::spec::stages::load_dataset::LoadDatasetParams;
 use crate::util::slash;
 
 /// An external file or folder of a stage that does not exist: its role and its path as the
@@ -19,6 +21,8 @@ use crate::util::slash;
 pub struct MissingFile {
     pub role: String,
     pub path: String,
+    /// Where the file comes from, when the plan knows (the ED train split).
+    pub hint: Option<String>,
 }
 
 /// What keying one stage gave.
@@ -54,6 +58,11 @@ pub fn key_stages(selected: &[&Stage], base_dir: &Path, hashes: &HashCache) -> K
             });
             continue;
         }
+        let splits = missing_splits(stage, base_dir);
+        if !splits.is_empty() {
+            keyed.push(Keyed::Missing(splits));
+            continue;
+        }
         match fingerprint(stage, base_dir, &exec_keys, hashes) {
             Ok(fp) => {
                 exec_keys.insert(stage.id.clone(), fp.key.clone());
@@ -82,6 +91,30 @@ fn missing_files(stage: &Stage, base_dir: &Path) -> Vec<MissingFile> {
         .map(|e| MissingFile {
             role: e.role.clone(),
             path: slash(&e.path),
+            hint: None,
         })
+        .chain(missing_splits(stage, base_dir))
         .collect()
+}
+
+/// The split file (ED) or folder (QMSum) a `load_dataset` stage reads, when its dataset
+/// folder exists without it: the plan's external input is the folder, so keying alone would
+/// not notice a missing `train.csv`.
+fn missing_splits(stage: &Stage, base_dir: &Path) -> Vec<MissingFile> {
+    if stage.kind != StageKind::LoadDataset {
+        return Vec::new();
+    }
+    let Ok(params) = serde_json::from_value::<LoadDatasetParams>(stage.params.clone()) else {
+        return Vec::new();
+    };
+    let (file, hint) = params.split_file();
+    let folder_there = file.parent().is_some_and(|p| base_dir.join(p).is_dir());
+    if !folder_there || base_dir.join(&file).exists() {
+        return Vec::new();
+    }
+    vec![MissingFile {
+        role: "dataset split".into(),
+        path: slash(&file),
+        hint,
+    }]
 }

@@ -1,6 +1,7 @@
 //! The executor: content-addressed artifact store, executor keys (fingerprints), locks,
 //! scheduler, run records.
 
+pub mod api_keys;
 pub mod device;
 pub mod engine;
 pub mod error;

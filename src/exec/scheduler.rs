@@ -301,10 +301,14 @@ pub fn run_plan(
 
 /// The dry-run reason of a missing external file.
 fn needs(f: &MissingFile) -> String {
-    format!(
+    let mut why = format!(
         "needs {} `{}`, which is missing: the run will fail until it is there",
         f.role, f.path
-    )
+    );
+    if let Some(hint) = &f.hint {
+        why.push_str(&format!(" ({hint})"));
+    }
+    why
 }
 
 /// Adds each missing file (`role path`) to the run's list, once.

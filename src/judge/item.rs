@@ -245,13 +245,5 @@ pub fn join_turns(turns: &[Turn]) -> String {
 
 /// Lower case, `&` as `and`, every run of other non-alphanumerics as one `_`.
 pub fn criterion_key(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.trim().to_lowercase().replace('&', " and ").chars() {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_end_matches('_').to_string()
+    crate::spec::rubric::criterion_key(name)
 }

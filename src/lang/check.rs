@@ -11,6 +11,7 @@ use crate::lang::executor::executor;
 use crate::lang::fields::Checker;
 use crate::lang::fit::max_tokens_fit;
 use crate::lang::ir::{Ir, Op, Pipeline, StageDef, VariantDef};
+use crate::lang::judge_fit::heuristic_rubrics_fit;
 use crate::lang::load::Loaded;
 use crate::lang::span::{FileId, Span};
 use crate::lang::variants::{stage_kind, sweep, variant_op};
@@ -105,6 +106,7 @@ pub fn check(loaded: &Loaded) -> Result<Ir, Diagnostics> {
     }
     if !root_failed {
         max_tokens_fit(&mut c, root_items, &pipeline, &variants);
+        heuristic_rubrics_fit(&mut c, root_items, &pipeline);
     }
     let has_pipeline = root_items
         .iter()

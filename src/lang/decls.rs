@@ -47,6 +47,24 @@ impl Checker<'_> {
                     ModelSource::Tiny(t) => t.shape_problem(),
                     _ => None,
                 };
+                if m.dtype != "f32" {
+                    let at = field_span(block, "dtype").unwrap_or(block.span);
+                    self.error(
+                        Diagnostic::error(
+                            "E036",
+                            at,
+                            format!(
+                                "{what}: `dtype: {}` cannot run on `{}`: the runtime computes in f32",
+                                m.dtype, m.device
+                            ),
+                        )
+                        .label("not supported by the runtime")
+                        .help(
+                            "write `dtype: f32` (or leave it out): weights stored in bf16 or f16 are \
+                             cast to f32 when they load, so an f32 model reads the same checkpoint",
+                        ),
+                    );
+                }
                 match shape {
                     Some(problem) => self.error(
                         Diagnostic::error(
@@ -81,7 +99,9 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
-    /// Warns (`W005`) when a dataset's folder or split is not on disk, at the argument.
+    /// Warns (`W005`) when a dataset's folder or split is not on disk, at the argument; a
+    /// split of the original release that the researcher provides (the ED train split) is
+    /// a note (advice), not a warning: the file is right, the data is not there yet.
     fn dataset_on_disk(&mut self, d: &DatasetSpec, block: &Block, what: &str) {
         let root = &self.loaded.sources.get(FileId(0)).path;
         let base = match root.parent() {
@@ -94,8 +114,13 @@ impl Checker<'_> {
         let span = call_arg_span(block, "source", problem.field)
             .or_else(|| field_span(block, "source"))
             .unwrap_or(block.span);
-        self.error(
+        let diagnostic = if problem.user_provided {
+            Diagnostic::advice("W005", span, format!("{what}: {}", problem.message))
+        } else {
             Diagnostic::warning("W005", span, format!("{what}: {}", problem.message))
+        };
+        self.error(
+            diagnostic
                 .label(format!(
                     "no such {}",
                     if problem.field == "path" {

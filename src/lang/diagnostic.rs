@@ -40,6 +40,15 @@ impl Diagnostic {
         }
     }
 
+    /// A note that is neither an error nor a warning: something the run needs that the
+    /// researcher provides (shown by `mascot check`, never failing it).
+    pub fn advice(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Advice,
+            ..Self::error(code, span, message)
+        }
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
@@ -59,6 +68,10 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 }
 

@@ -31,6 +31,9 @@ pub fn describe(ty: &Ty) -> String {
         Ty::Path => "a relative path string".into(),
         Ty::Bool => "`true` or `false`".into(),
         Ty::Sym(o) => format!("one of {}", o.join(", ")),
+        Ty::SymOrInt { syms, min } => {
+            format!("one of {} or a whole number >= {min}", syms.join(", "))
+        }
         Ty::SymList(o) => format!("a list of {}", o.join(", ")),
         Ty::StrList => "a list of strings".into(),
         Ty::Range => "a range like `1..5`".into(),
@@ -61,6 +64,11 @@ pub fn example(ty: &Ty, field: &str) -> String {
         ),
         Ty::RefList(k) => format!("write `[a, b]` with names of {} declarations", k.keyword()),
         Ty::Sym(o) | Ty::SymList(o) => format!("write one of: {}", o.join(", ")),
+        Ty::SymOrInt { syms, min } => format!(
+            "write one of: {}, or a whole number, e.g. `{field}: {}`",
+            syms.join(", "),
+            (*min).max(1)
+        ),
         Ty::StrList => format!("write a list of strings: `{field}: [\"...\", \"...\"]`"),
         _ => format!("`{field}` expects {}", describe(ty)),
     }

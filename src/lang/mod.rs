@@ -16,6 +16,7 @@ pub mod fit;
 pub mod fmt;
 pub mod grammar;
 pub mod ir;
+pub mod judge_fit;
 pub mod load;
 pub mod messages;
 pub mod overrides;

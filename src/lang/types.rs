@@ -142,6 +142,12 @@ impl Checker<'_> {
             (Ty::Sym(opts), ExprKind::Name(n) | ExprKind::Str(n)) => {
                 self.symbol(n, opts, e.span, field)
             }
+            (Ty::SymOrInt { syms, .. }, ExprKind::Name(n) | ExprKind::Str(n)) => {
+                self.symbol(n, syms, e.span, field)
+            }
+            (Ty::SymOrInt { min, .. }, ExprKind::Num { .. }) => {
+                self.typed_value(e, &Ty::Int { min: *min }, field)
+            }
             (Ty::SymList(opts), ExprKind::List(items)) => {
                 let mut out = Vec::new();
                 let mut ok = true;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::input::{Transcript, TranscriptTurn};
-use super::labels::{sort_subsets, sort_systems, subset_label, system_label};
+use super::labels::{sort_subsets, sort_systems, subset_label, system_label_among};
 
 /// One context and each system's conversation on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,7 +105,7 @@ pub fn pick_examples(
                     .filter_map(|id| systems.get(id))
                     .map(|t| SystemConversation {
                         system: t.system.clone(),
-                        label: system_label(&t.system),
+                        label: system_label_among(&t.system, &ids),
                         turns: t
                             .turns
                             .iter()

@@ -49,9 +49,42 @@ fn position(table: &[(&str, &str)], id: &str) -> usize {
         .unwrap_or(table.len())
 }
 
-/// `Zero-Shot CoT` for `zero_shot_cot`; unknown systems as they are.
+/// The id suffix of a prompting baseline spoken by the personas (`few_shot_cot_personas`).
+const PERSONAS: &str = "_personas";
+
+/// The prompting baselines, which run as a single assistant or spoken by the personas.
+const PROMPTING: [&str; 5] = [
+    "zero_shot",
+    "zero_shot_cot",
+    "few_shot",
+    "few_shot_cot",
+    "self_consistency",
+];
+
+/// `Zero-Shot CoT` for `zero_shot_cot`, and for its persona-driven form
+/// `zero_shot_cot_personas` (the paper's Table 3 names a persona-driven baseline plainly);
+/// unknown systems as they are.
 pub fn system_label(id: &str) -> String {
-    lookup(&SYSTEMS, id).map_or_else(|| id.to_string(), str::to_string)
+    let base = id.strip_suffix(PERSONAS).unwrap_or(id);
+    match lookup(&SYSTEMS, base) {
+        Some(label) if base == id || PROMPTING.contains(&base) => label.to_string(),
+        _ => id.to_string(),
+    }
+}
+
+/// [`system_label`] among the systems shown together: when any of them is a persona-driven
+/// prompting baseline, the single-assistant prompting baselines read `Zero-Shot (w/o
+/// Personas)`, as in the paper's Table 3; otherwise as [`system_label`] (Tables 1-2).
+pub fn system_label_among(id: &str, shown: &[String]) -> String {
+    let personas_shown = shown.iter().any(|s| {
+        s.strip_suffix(PERSONAS)
+            .is_some_and(|b| PROMPTING.contains(&b))
+    });
+    if personas_shown && PROMPTING.contains(&id) {
+        format!("{} (w/o Personas)", system_label(id))
+    } else {
+        system_label(id)
+    }
 }
 
 /// A variant's name as shown; rows filed without a variant show as `(no variant)`.
@@ -85,9 +118,14 @@ pub fn level_label(level: Level) -> &'static str {
     }
 }
 
-/// Sorts system ids in the paper's order (MASCOT last), unknown ones after, by name.
+/// Sorts system ids in the paper's order (MASCOT last), a persona-driven baseline right
+/// after its single-assistant form, unknown ones after, by name.
 pub fn sort_systems(ids: &mut [String]) {
-    ids.sort_by(|a, b| (position(&SYSTEMS, a), a).cmp(&(position(&SYSTEMS, b), b)));
+    let pos = |id: &str| {
+        let base = id.strip_suffix(PERSONAS).filter(|b| PROMPTING.contains(b));
+        position(&SYSTEMS, base.unwrap_or(id))
+    };
+    ids.sort_by(|a, b| (pos(a), a).cmp(&(pos(b), b)));
 }
 
 /// Sorts subset ids in Table 4's order, unknown ones after, by name.
@@ -144,6 +182,44 @@ mod tests {
         assert_eq!(s, ["zero_shot", "few_shot", "mascot", "my_system"]);
         assert_eq!(system_label("few_shot_cot"), "Few-Shot + CoT");
         assert_eq!(system_label("my_system"), "my_system");
+    }
+
+    #[test]
+    fn persona_baselines_are_labelled_as_in_table_3() {
+        let mut s: Vec<String> = [
+            "mascot",
+            "few_shot_cot_personas",
+            "zero_shot",
+            "few_shot_cot",
+            "mascot_personas",
+        ]
+        .map(String::from)
+        .to_vec();
+        sort_systems(&mut s);
+        assert_eq!(
+            s,
+            [
+                "zero_shot",
+                "few_shot_cot",
+                "few_shot_cot_personas",
+                "mascot",
+                "mascot_personas"
+            ]
+        );
+        assert_eq!(system_label("few_shot_cot_personas"), "Few-Shot + CoT");
+        assert_eq!(system_label("mascot_personas"), "mascot_personas");
+        assert_eq!(
+            system_label_among("zero_shot", &s),
+            "Zero-Shot (w/o Personas)"
+        );
+        assert_eq!(
+            system_label_among("few_shot_cot_personas", &s),
+            "Few-Shot + CoT"
+        );
+        assert_eq!(system_label_among("mascot", &s), "MASCOT");
+        // Without a persona-driven baseline, Table 1's names.
+        let plain: Vec<String> = vec!["zero_shot".into(), "mascot".into()];
+        assert_eq!(system_label_among("zero_shot", &plain), "Zero-Shot");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::content::ReportContent;
 use super::error::ReportError;
 use super::examples::Example;
 use super::input::{GroupKind, ReportInput};
-use super::labels::{sort_systems, system_label, variant_label};
+use super::labels::{sort_systems, system_label, system_label_among, variant_label};
 use super::plot::Rendered;
 use super::table::{Table, format_cell};
 
@@ -211,10 +211,10 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
         heuristic: input.judge.is_heuristic(),
         focus_system: system_label(&input.options.focus_system),
         systems: systems
-            .into_iter()
+            .iter()
             .map(|id| SystemView {
-                label: system_label(&id),
-                id,
+                label: system_label_among(id, &systems),
+                id: id.clone(),
             })
             .collect(),
         variants: content.variants.iter().map(|v| variant_label(v)).collect(),

@@ -5,7 +5,7 @@
 use super::index::{Pick, ScoreIndex, Selection};
 use super::labels::{
     criterion_label, level_label, slug, sort_subsets, sort_systems, sort_user_types, subset_label,
-    system_label, variant_label,
+    system_label, system_label_among, variant_label,
 };
 use super::rubric::{Level, OVERALL};
 use super::table::{Block, Column, Row, Table};
@@ -106,7 +106,7 @@ pub fn results_table(index: &ScoreIndex, variant: &str, level: Level) -> Option<
             }
             rows.push(Row {
                 key: system.clone(),
-                label: system_label(system),
+                label: system_label_among(system, &systems),
                 cells,
             });
         }

@@ -89,6 +89,14 @@ pub const CODES: &[ErrorCode] = &[
         "an executor setting SLURM does not accept (time, memory size, count, sbatch option)",
     ),
     c(
+        "E036",
+        "a model `dtype` its device cannot run (the runtime computes in f32)",
+    ),
+    c(
+        "E037",
+        "a rubric criterion the heuristic judge has no proxy for (or a scale it cannot score)",
+    ),
+    c(
         "E099",
         "internal error: a field table and the code reading it disagree (a bug)",
     ),
@@ -104,7 +112,7 @@ pub const CODES: &[ErrorCode] = &[
     ),
     c(
         "W005",
-        "a dataset folder or split that does not exist (yet)",
+        "a dataset folder or split that does not exist (yet); a note, not a warning, for a split of the original release the researcher provides (the Empathetic Dialogues `train.csv`)",
     ),
     c(
         "W006",

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int};
 use crate::spec::symbol::symbols;
 
@@ -38,6 +40,36 @@ impl QmsumDomain {
     }
 }
 
+/// Which queries of a QMSum meeting become records (episodes and phase-1 contexts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QmsumQueries {
+    /// Every query, general ones first, then specific ones (the paper's query-summary pairs).
+    #[default]
+    All,
+    /// The first general query (else the first specific one): one record per meeting.
+    First,
+    /// The first N queries of each meeting, in the order of `all`.
+    Count(usize),
+}
+
+impl QmsumQueries {
+    /// The default, left out of stage parameters so that plans written before the option
+    /// existed keep their keys.
+    pub fn is_all(&self) -> bool {
+        *self == QmsumQueries::All
+    }
+
+    /// How many of a meeting's `n` queries are kept.
+    pub fn take(self, n: usize) -> usize {
+        match self {
+            QmsumQueries::All => n,
+            QmsumQueries::First => n.min(1),
+            QmsumQueries::Count(k) => n.min(k),
+        }
+    }
+}
+
 /// A dataset declaration: where, which split, which subsets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetSpec {
@@ -52,8 +84,13 @@ pub struct DatasetSpec {
 /// The dataset's format and the subsets it is read as (each subset once, in the order given).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DatasetSource {
-    EmpatheticDialogues { subsets: Vec<EdSubset> },
-    Qmsum { domains: Vec<QmsumDomain> },
+    EmpatheticDialogues {
+        subsets: Vec<EdSubset>,
+    },
+    Qmsum {
+        domains: Vec<QmsumDomain>,
+        queries: QmsumQueries,
+    },
 }
 
 pub const ED: &[FieldSpec] = &[
@@ -66,6 +103,14 @@ pub const QMSUM: &[FieldSpec] = &[
     f("path", Ty::Path, Required),
     f("split", Ty::Str, Required),
     f("domains", Ty::SymList(QmsumDomain::NAMES), Syms(&["all"])),
+    f(
+        "queries",
+        Ty::SymOrInt {
+            syms: &["all", "first"],
+            min: 1,
+        },
+        Sym("all"),
+    ),
 ];
 
 pub const DATASET: &[FieldSpec] = &[
@@ -84,6 +129,23 @@ pub struct DiskProblem {
     pub field: &'static str,
     pub message: String,
     pub help: String,
+    /// A split of the dataset's original release that `data/` does not ship (the ED train
+    /// split): the researcher provides it, so the checker notes it instead of warning.
+    pub user_provided: bool,
+}
+
+/// The splits of the original Empathetic Dialogues release (`empatheticdialogues.tar.gz`).
+pub const ED_RELEASE_SPLITS: &[&str] = &["train", "valid", "test"];
+
+/// Where a missing split of the original Empathetic Dialogues release comes from and where it
+/// goes (`folder` as the file names it).
+pub fn ed_release_help(folder: &str, split: &str) -> String {
+    format!(
+        "put `{split}.csv` of the original Empathetic Dialogues release in `{folder}` (it is in \
+         empatheticdialogues.tar.gz of facebookresearch/EmpatheticDialogues, \
+         https://dl.fbaipublicfiles.com/parlai/empatheticdialogues/empatheticdialogues.tar.gz; \
+         CC BY-NC 4.0); data/README.md says more"
+    )
 }
 
 /// Checks that a dataset's folder and split exist under `base` (the experiment file's
@@ -95,6 +157,7 @@ pub fn disk_problem(spec: &DatasetSpec, base: &std::path::Path) -> Option<DiskPr
         return Some(DiskProblem {
             field: "path",
             message: format!("dataset folder `{shown}` does not exist"),
+            user_provided: false,
             help: format!(
                 "the path is relative to the file that names it (here: `{}`); the shipped data is in `data/`",
                 base.join(&spec.path).to_string_lossy()
@@ -132,6 +195,19 @@ pub fn disk_problem(spec: &DatasetSpec, base: &std::path::Path) -> Option<DiskPr
     if present {
         return None;
     }
+    if matches!(spec.source, DatasetSource::EmpatheticDialogues { .. })
+        && ED_RELEASE_SPLITS.contains(&spec.split.as_str())
+    {
+        return Some(DiskProblem {
+            field: "split",
+            message: format!(
+                "`{shown}/{}.csv` is not there yet: the run needs it",
+                spec.split
+            ),
+            help: ed_release_help(&shown, &spec.split),
+            user_provided: true,
+        });
+    }
     let help = if splits.is_empty() {
         format!("`{shown}` holds no split; check the path")
     } else {
@@ -142,6 +218,7 @@ pub fn disk_problem(spec: &DatasetSpec, base: &std::path::Path) -> Option<DiskPr
         field: "split",
         message: format!("dataset `{shown}` has no split `{}`", spec.split),
         help,
+        user_provided: false,
     })
 }
 

@@ -29,6 +29,11 @@ pub enum Ty {
     Bool,
     /// One of the listed symbols.
     Sym(&'static [&'static str]),
+    /// One of the listed symbols, or an integer `>= min` (`queries: all | first | 3`).
+    SymOrInt {
+        syms: &'static [&'static str],
+        min: i64,
+    },
     /// A list of the listed symbols (a single symbol is accepted as a list of one).
     SymList(&'static [&'static str]),
     StrList,

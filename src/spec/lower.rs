@@ -3,7 +3,7 @@
 //! dataset, a judge, a reward signal). A new model source or judge backend is one entry in
 //! its table (`crate::spec::model`, `crate::spec::judge`) and one arm here.
 
-use crate::spec::dataset::{self, DatasetSource, DatasetSpec};
+use crate::spec::dataset::{self, DatasetSource, DatasetSpec, QmsumQueries};
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::decls::Decls;
 use crate::spec::field::FieldSpec;
@@ -14,7 +14,7 @@ use crate::spec::persona::{self, FewShotExample, Persona};
 use crate::spec::reward::RewardSignal;
 use crate::spec::rubric::{self, Criterion, RubricSpec};
 use crate::spec::users;
-use crate::spec::value::{Call, Fields, LowerError, Ref, StrMap, Symbol};
+use crate::spec::value::{Call, Fields, LowerError, Ref, StrMap, Symbol, Val};
 
 /// The fields of a block declaration of this kind (a `reward` is an expression).
 pub fn decl_fields(kind: DeclKind) -> &'static [FieldSpec] {
@@ -151,6 +151,18 @@ pub fn dataset(f: &Fields) -> Result<DatasetSpec, LowerError> {
         },
         "qmsum" => DatasetSource::Qmsum {
             domains: once_each(a.req("domains").map_err(within)?),
+            queries: match a.get("queries") {
+                None => QmsumQueries::All,
+                Some(Val::Sym(s)) if s == "first" => QmsumQueries::First,
+                Some(Val::Sym(_)) => QmsumQueries::All,
+                Some(Val::Int(n)) => QmsumQueries::Count(usize::try_from(*n).unwrap_or(1)),
+                Some(other) => {
+                    return Err(LowerError::Other(format!(
+                        "`queries` holds {}",
+                        other.describe()
+                    )));
+                }
+            },
         },
         other => {
             return Err(LowerError::Other(format!(

@@ -136,7 +136,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     };
     ctx.progress.log(&format!(
         "{}: {} episodes ({} contexts x {} users), {} turns; {who}; {directed}{played_by}",
-        params.system.as_str(),
+        cfg.system_id(),
         episodes.len(),
         starts.len(),
         simulated.len().max(1),
@@ -173,7 +173,8 @@ fn model_name(spec: &ModelSpec) -> String {
 /// The speakers' profiles: the personas, or the baseline's single assistant.
 fn speaker_profiles(params: &GenerateConversationsParams, starts: &[EpisodeStart]) -> Vec<Persona> {
     let system = SystemKind::parse(params.system.as_str());
-    if system.is_some_and(|s| s.uses_personas()) {
+    let persona_baseline = params.persona_speakers && system.is_some_and(|s| s.is_prompting());
+    if persona_baseline || system.is_some_and(|s| s.uses_personas()) {
         params.personas.clone()
     } else {
         let dataset = starts
@@ -206,7 +207,7 @@ fn summary(
     users.sort_unstable();
     users.dedup();
     serde_json::json!({
-        "system": params.system.as_str(),
+        "system": rows.first().map(|r| r.system.clone()).unwrap_or_else(|| params.system.as_str().to_string()),
         "order": rows.first().map(|r| r.order.as_str()).unwrap_or_default(),
         "seed": params.seed,
         "episodes": rows.len(),

@@ -169,3 +169,23 @@ fn score_item(rubric: &Rubric, proxies: &[Proxy], item: &JudgeItem) -> Outcome {
     }
     Outcome::Scored { scores }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checker tells a rubric the heuristic judge cannot score from the list in `spec`
+    /// (the checker may not import the judge): it must name exactly these proxies.
+    #[test]
+    fn the_checkers_list_is_the_proxies() {
+        let spec: Vec<(&str, &str)> = crate::spec::rubric::HEURISTIC_CRITERIA
+            .iter()
+            .map(|(n, l)| (*n, l.as_str()))
+            .collect();
+        let here: Vec<(&str, &str)> = PROXIES
+            .iter()
+            .map(|(n, p)| (*n, p.level().as_str()))
+            .collect();
+        assert_eq!(spec, here);
+    }
+}

@@ -6,6 +6,12 @@
 //! context played with every simulated user) and [`PERSONAS`] (who can speak: the personas,
 //! or the single `Assistant` of a baseline, as the judges see them).
 //!
+//! `systems` lists the systems as the paper runs them (the prompting baselines as a single
+//! assistant, "w/o Personas"); `persona_baselines` adds prompting baselines that speak as the
+//! personas (Table 3's "Few-Shot + CoT" with Anchor, Beacon, Catalyst), each persona in turn
+//! (`persona_order: round_robin`) or drawn like MASCOT-C (`random`), one node per (system,
+//! subset) labelled `<system>_personas/<subset>`.
+//!
 //! `order: director` without an `optimize_director` stage is the untrained director: the
 //! director's base model prompted as the director.
 //!
@@ -75,6 +81,15 @@ symbols! {
 }
 
 symbols! {
+    /// The speaking order of the persona-driven prompting baselines: each persona in turn,
+    /// or MASCOT-C's uniform draw.
+    pub enum PersonaOrder {
+        RoundRobin = "round_robin",
+        Random = "random",
+    }
+}
+
+symbols! {
     /// The speaking order a conversation set was generated with: MASCOT's `Order`, or
     /// `fixed` for a baseline (one speaker).
     pub enum SpeakingOrder {
@@ -122,6 +137,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("samples", int(1), Int(5)),
     f("limit", int(1), Optional),
     TRANSCRIPT_TOKENS,
+    f("persona_baselines", Ty::SymList(System::NAMES), EmptyList),
+    f("persona_order", Ty::Sym(PersonaOrder::NAMES), Sym("round_robin")),
 ];
 
 /// One role's settings in a stage, each `None` when the stage does not write it (the shared
@@ -187,7 +204,21 @@ pub struct GenerateConversationsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript_tokens: Option<usize>,
     pub seed: u64,
+    /// A prompting baseline that speaks as the personas (`persona_baselines`), in `order`
+    /// (`round_robin` or `random`); left out when false, so the persona-less baselines keep
+    /// their keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub persona_speakers: bool,
 }
+
+/// The prompting baselines that can speak as the personas.
+pub const PROMPTING: [System; 5] = [
+    System::ZeroShot,
+    System::FewShot,
+    System::ZeroShotCot,
+    System::FewShotCot,
+    System::SelfConsistency,
+];
 
 /// The user model a stage's parameters record: the pipeline's `user:` (adapters dropped)
 /// when the stage has `users:` and it is not the speaker's base model; else `None`.
@@ -223,7 +254,18 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
     } else {
         RoleSettings::default()
     };
-    for system in f.req::<Vec<System>>("systems")? {
+    let persona_order: PersonaOrder = f.req("persona_order")?;
+    let runs = f
+        .req::<Vec<System>>("systems")?
+        .into_iter()
+        .map(|s| (s, false))
+        .chain(
+            f.opt::<Vec<System>>("persona_baselines")?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s, true)),
+        );
+    for (system, persona_speakers) in runs {
         let mascot = system == System::Mascot;
         let uses_director = mascot && order == Order::Director;
         let params = GenerateConversationsParams {
@@ -234,6 +276,11 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             personas: p.personas()?,
             order: if mascot {
                 order.into()
+            } else if persona_speakers {
+                match persona_order {
+                    PersonaOrder::RoundRobin => SpeakingOrder::RoundRobin,
+                    PersonaOrder::Random => SpeakingOrder::Random,
+                }
             } else {
                 SpeakingOrder::Fixed
             },
@@ -255,6 +302,7 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
             limit: f.opt("limit")?,
             transcript_tokens: f.opt("transcript_tokens")?,
             seed: p.seed,
+            persona_speakers,
         };
         let mut trained: Vec<NodeRef> = Vec::new();
         if mascot {
@@ -274,8 +322,9 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         }
         dedup(&mut external);
         for load in &loads {
+            let suffix = if persona_speakers { "_personas" } else { "" };
             let label = format!(
-                "{}/{}",
+                "{}{suffix}/{}",
                 system.as_str(),
                 load.label.as_deref().unwrap_or_default()
             );
@@ -301,6 +350,21 @@ fn problems(f: &Fields, p: &PipelineView) -> Result<Vec<Problem>, LowerError> {
             message: "the `sft` baseline needs the `train_sft` stage".into(),
             help: "add `train_sft { ... }`, or remove `sft` from `systems`".into(),
         });
+    }
+    for system in f
+        .opt::<Vec<System>>("persona_baselines")?
+        .unwrap_or_default()
+    {
+        if !PROMPTING.contains(&system) {
+            out.push(Problem {
+                stage,
+                message: format!(
+                    "`persona_baselines` lists `{}`, which is not a prompting baseline",
+                    system.as_str()
+                ),
+                help: "persona_baselines takes zero_shot, few_shot, zero_shot_cot, few_shot_cot and self_consistency; mascot and sft speak as the personas already, multi_agent_esc is a single assistant".into(),
+            });
+        }
     }
     if f.contains("users") && !p.has(StageKind::SimulatedUsers) {
         out.push(Problem {

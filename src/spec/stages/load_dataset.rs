@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::dataset::{DatasetSource, DatasetSpec, EdSubset, QmsumDomain};
+use crate::spec::dataset::{
+    DatasetSource, DatasetSpec, ED_RELEASE_SPLITS, EdSubset, QmsumDomain, QmsumQueries,
+    ed_release_help,
+};
 use crate::spec::decl_kind::DeclKind;
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f};
 use crate::spec::stages::common::light;
@@ -57,7 +60,12 @@ pub enum LoadDatasetParams {
         path: PathBuf,
         split: String,
         domain: QmsumDomain,
+        /// Keep the first N meetings (file order); all when absent.
         limit: Option<usize>,
+        /// Which queries of each meeting become records; `all` (the default) is left out so
+        /// plans written before the option keep their keys.
+        #[serde(default, skip_serializing_if = "QmsumQueries::is_all")]
+        queries: QmsumQueries,
     },
 }
 
@@ -69,9 +77,7 @@ impl LoadDatasetParams {
     /// that does not read it.
     pub fn read_paths(&self) -> Vec<PathBuf> {
         match self {
-            LoadDatasetParams::EmpatheticDialogues { path, split, .. } => {
-                vec![path.join(format!("{split}.csv"))]
-            }
+            LoadDatasetParams::EmpatheticDialogues { .. } => vec![self.split_file().0],
             LoadDatasetParams::Qmsum {
                 path,
                 split,
@@ -94,6 +100,27 @@ impl LoadDatasetParams {
             }
         }
     }
+
+    /// The file or folder inside the dataset folder that this subset reads, relative to the
+    /// experiment file's directory, and, for a split of a dataset's original release that
+    /// `data/` does not ship, where it comes from. The executor reports it, with that hint,
+    /// as missing in a dry run when the dataset folder exists without it.
+    pub fn split_file(&self) -> (PathBuf, Option<String>) {
+        match self {
+            LoadDatasetParams::EmpatheticDialogues { path, split, .. } => {
+                let hint = ED_RELEASE_SPLITS.contains(&split.as_str()).then(|| {
+                    ed_release_help(&path.to_string_lossy().replace('\\', "/"), split)
+                });
+                (path.join(format!("{split}.csv")), hint)
+            }
+            LoadDatasetParams::Qmsum {
+                path,
+                split,
+                domain,
+                ..
+            } => (path.join("data").join(domain.folder()).join(split), None),
+        }
+    }
 }
 
 /// The parameters of each subset of a dataset, with the subset's name.
@@ -112,7 +139,7 @@ pub fn subset_params(ds: &DatasetSpec) -> Vec<(&'static str, LoadDatasetParams)>
                 (s.as_str(), params)
             })
             .collect(),
-        DatasetSource::Qmsum { domains } => domains
+        DatasetSource::Qmsum { domains, queries } => domains
             .iter()
             .map(|d| {
                 let params = LoadDatasetParams::Qmsum {
@@ -120,6 +147,7 @@ pub fn subset_params(ds: &DatasetSpec) -> Vec<(&'static str, LoadDatasetParams)>
                     split: split.clone(),
                     domain: *d,
                     limit,
+                    queries: *queries,
                 };
                 (d.as_str(), params)
             })
