@@ -1,5 +1,5 @@
 //! `load_dataset` stages on the real data shipped in `data/` (a failure in CI when absent):
-//! the ED test valence subsets and the QMSum test meetings, counted from the artifacts the
+//! the ED test valence subsets and the QMSum test queries, counted from the artifacts the
 //! executor stores.
 
 mod data_support;
@@ -80,10 +80,12 @@ fn real_test_splits_through_the_executor() {
     assert_eq!(all["rows"], 10973);
     assert_eq!(all["bad_rows"], 0);
     let qm = summary("real/qmsum");
-    assert_eq!(qm["records"], 35);
+    // One record per query (`queries: all`, the default) of the 35 test meetings.
+    assert_eq!(qm["meetings"], 35);
+    assert_eq!(qm["records"], 281);
     assert_eq!(
         qm["records_by_domain"],
-        json!({"Academic": 9, "Committee": 6, "Product": 20})
+        json!({"Academic": 58, "Committee": 72, "Product": 151})
     );
     assert_eq!(
         (

@@ -121,14 +121,18 @@ impl Checker<'_> {
         };
         self.error(
             diagnostic
-                .label(format!(
-                    "no such {}",
-                    if problem.field == "path" {
-                        "folder"
-                    } else {
-                        "split"
-                    }
-                ))
+                .label(if problem.user_provided {
+                    "not there yet".to_string()
+                } else {
+                    format!(
+                        "no such {}",
+                        if problem.field == "path" {
+                            "folder"
+                        } else {
+                            "split"
+                        }
+                    )
+                })
                 .help(problem.help),
         );
     }
