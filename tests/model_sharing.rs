@@ -8,8 +8,8 @@ use burn::module::Param;
 use burn::tensor::{Tensor, TensorData};
 use mascot::data::{mbti_type, read_ed_csv};
 use mascot::dialogue::{
-    ChatModel, Completion, ConversationConfig, Decoding, EpisodeStart, Message, Models,
-    NoProgress, SimulatedUser, SpeakerOrder, SystemKind, plan_episodes, run_conversations,
+    ChatModel, Completion, ConversationConfig, Decoding, EpisodeStart, Message, Models, NoProgress,
+    SimulatedUser, SpeakerOrder, SystemKind, plan_episodes, run_conversations,
 };
 use mascot::model::decoder::Decoder;
 use mascot::model::generation::{DecodePath, stepwise_logits};
@@ -90,11 +90,17 @@ fn a_model_shared_by_three_roles_and_a_trainer_is_loaded_once() {
         .unwrap()
         .with_new_lora(&lora(), 2)
         .unwrap();
-    assert_eq!(load_count(&key), 1, "one read of the weights for four models");
+    assert_eq!(
+        load_count(&key),
+        1,
+        "one read of the weights for four models"
+    );
     assert!(policy.device.is_autodiff() && !director.device.is_autodiff());
     assert!(can_mix(&[&speaker, &director, &user]));
     // The roles still play their parts: the speaker's adapter changes its replies' logits.
-    let ids = director.encode_chat(&[mascot::model::ChatMessage::new("user", "hi")]).unwrap();
+    let ids = director
+        .encode_chat(&[mascot::model::ChatMessage::new("user", "hi")])
+        .unwrap();
     let base = director.last_logits(&ids).unwrap();
     assert_eq!(base, user.last_logits(&ids).unwrap());
     assert_ne!(base, speaker.last_logits(&ids).unwrap());
@@ -112,7 +118,8 @@ fn a_mixed_adapter_batch_gives_each_row_its_adapters_logits() {
     let a = adapted(&spec, 11);
     let b = adapted(&spec, 12);
     let models = [&base, &a, &b];
-    let prompt = |n: usize, s: u32| -> Vec<u32> { (0..n as u32).map(|i| (i * 7 + s) % 300 + 1).collect() };
+    let prompt =
+        |n: usize, s: u32| -> Vec<u32> { (0..n as u32).map(|i| (i * 7 + s) % 300 + 1).collect() };
     // Rows grouped by model, prompts of different lengths (left padding differs per row).
     let rows: Vec<(usize, Vec<u32>, Vec<u32>)> = vec![
         (0, prompt(5, 1), prompt(4, 50)),
@@ -285,8 +292,10 @@ fn persona_adapters_in_one_batch_play_the_episodes_their_own_calls_play() {
         if order == SpeakerOrder::Random {
             // Some turn had several personas speaking at once: a truly mixed batch.
             let mixed = (0..3).any(|t| {
-                let who: std::collections::BTreeSet<&str> =
-                    batched.iter().map(|r| r.turns[t].speaker.as_str()).collect();
+                let who: std::collections::BTreeSet<&str> = batched
+                    .iter()
+                    .map(|r| r.turns[t].speaker.as_str())
+                    .collect();
                 who.len() > 1
             });
             assert!(mixed, "the random order mixes personas within a turn");
@@ -339,5 +348,8 @@ fn the_lora_reference_log_probs_are_the_base_models() {
         .zip(&want)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(moved > 1e-4, "the policy's adapter moves its log-probs ({moved})");
+    assert!(
+        moved > 1e-4,
+        "the policy's adapter moves its log-probs ({moved})"
+    );
 }

@@ -214,7 +214,10 @@ fn resource_lines(report: &crate::exec::RunReport) -> String {
     }
     let mut lines = String::from("time and peak memory of the stages run:\n");
     for s in &ran {
-        let peak = s.peak_rss_bytes.map(human_bytes).unwrap_or_else(|| "-".into());
+        let peak = s
+            .peak_rss_bytes
+            .map(human_bytes)
+            .unwrap_or_else(|| "-".into());
         lines.push_str(&format!("{:>9.1}s {peak:>9}  {}\n", s.seconds, s.id));
     }
     let total: f64 = ran.iter().map(|s| s.seconds).sum();

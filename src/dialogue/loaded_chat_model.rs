@@ -97,7 +97,15 @@ pub(crate) fn generate_across(
 ) -> Option<Result<Vec<Vec<Completion>>, Box<dyn std::error::Error + Send + Sync>>> {
     let loaded: Vec<&LoadedModel> = models.iter().map(|m| m.loaded()).collect::<Option<_>>()?;
     let first = calls.first()?.decoding;
-    let same = |d: &Decoding| Decoding { seed: 0, ..d.clone() } == Decoding { seed: 0, ..first.clone() };
+    let same = |d: &Decoding| {
+        Decoding {
+            seed: 0,
+            ..d.clone()
+        } == Decoding {
+            seed: 0,
+            ..first.clone()
+        }
+    };
     if models.len() < 2 || !calls.iter().all(|c| same(c.decoding)) || !can_mix(&loaded) {
         return None;
     }

@@ -3,12 +3,12 @@
 //! self-consistency samples, or the MultiAgentESC pipeline ([`crate::dialogue::esc`]).
 
 use crate::dialogue::chat_model::{ChatModel, Completion, Decoding, generate_batched};
-use crate::dialogue::loaded_chat_model::{ModelCall, generate_across};
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::error::DialogueError;
 use crate::dialogue::esc::esc_replies;
 use crate::dialogue::history::{ASSISTANT, USER, Utterance};
+use crate::dialogue::loaded_chat_model::{ModelCall, generate_across};
 use crate::dialogue::prompts_mascot::speaker_prompt;
 use crate::dialogue::prompts_single::{
     PromptStyle, baseline_prompt, few_shot_examples, read_cot_answer,
@@ -184,7 +184,14 @@ fn persona_replies(
         None => calls
             .iter()
             .map(|(m, _, chats, decoding)| {
-                generate_batched(speakers[*m], chats, decoding, cfg.batch_size, "speaker", turn)
+                generate_batched(
+                    speakers[*m],
+                    chats,
+                    decoding,
+                    cfg.batch_size,
+                    "speaker",
+                    turn,
+                )
             })
             .collect::<Result<_, _>>()?,
     };

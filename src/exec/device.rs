@@ -168,7 +168,10 @@ mod tests {
         assert!(d.try_take(gpu, Some(6)));
         assert!(d.try_take(gpu, Some(4)));
         assert!(!d.try_take(gpu, Some(1)), "11 > 10");
-        assert!(d.try_take(Some("cuda:1"), Some(50)), "an idle device takes any stage");
+        assert!(
+            d.try_take(Some("cuda:1"), Some(50)),
+            "an idle device takes any stage"
+        );
         assert!(d.try_take(None, None), "light stages take nothing");
         d.release(gpu, Some(6));
         assert!(d.try_take(gpu, Some(5)));
@@ -176,9 +179,15 @@ mod tests {
         d.release(gpu, Some(4));
         d.release(gpu, Some(5));
         assert!(d.try_take(gpu, None));
-        assert!(!d.try_take(gpu, Some(1)), "nothing joins an unknown estimate");
+        assert!(
+            !d.try_take(gpu, Some(1)),
+            "nothing joins an unknown estimate"
+        );
         assert!(d.try_take(Some("cpu"), Some(1)));
-        assert!(!d.try_take(Some("cpu"), Some(1)), "the CPU runs one model stage");
+        assert!(
+            !d.try_take(Some("cpu"), Some(1)),
+            "the CPU runs one model stage"
+        );
     }
 
     #[test]
@@ -189,7 +198,9 @@ mod tests {
             "list": [{"source": "tiny", "seed": 1}],
         });
         let mut seen = Vec::new();
-        visit_sources(&params, &mut |s, p| seen.push((s.to_string(), p.map(String::from))));
+        visit_sources(&params, &mut |s, p| {
+            seen.push((s.to_string(), p.map(String::from)))
+        });
         seen.sort();
         assert_eq!(
             seen,

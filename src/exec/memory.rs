@@ -45,7 +45,9 @@ pub fn watch() -> StageWatch {
     let alone = state.running.is_empty() && reset_peak();
     let id = state.next;
     state.next += 1;
-    state.running.insert(id, (resident_bytes().unwrap_or(0), alone));
+    state
+        .running
+        .insert(id, (resident_bytes().unwrap_or(0), alone));
     StageWatch { id }
 }
 

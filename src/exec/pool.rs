@@ -163,6 +163,6 @@ fn skipped(stage: &Stage, key: Option<String>, reason: String) -> StageRecord {
         reasons: vec![reason],
         error: None,
         seconds: 0.0,
-            peak_rss_bytes: None,
+        peak_rss_bytes: None,
     }
 }

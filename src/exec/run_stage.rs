@@ -41,7 +41,7 @@ pub(crate) fn run_one(
         reasons,
         error: None,
         seconds: 0.0,
-            peak_rss_bytes: None,
+        peak_rss_bytes: None,
     };
     let result = build(
         stage,
@@ -69,10 +69,7 @@ pub(crate) fn run_one(
                     .peak_rss_bytes
                     .map(|b| format!(", peak memory {}", crate::exec::memory::human_bytes(b)))
                     .unwrap_or_default();
-                reporter.line(&format!(
-                    "[{}] done in {:.2}s{peak}",
-                    stage.id, rec.seconds
-                ));
+                reporter.line(&format!("[{}] done in {:.2}s{peak}", stage.id, rec.seconds));
             }
         }
         Err(err) => {

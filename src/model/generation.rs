@@ -338,7 +338,9 @@ pub fn stepwise_logits(
 /// The host weights and adapters of `decoder` for the CPU decode path: the ones built at
 /// load time while the base weights cannot have changed (frozen, or no autodiff), else a
 /// fresh copy of the tensors.
-pub(crate) fn host_model(decoder: &Decoder) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>), ModelError> {
+pub(crate) fn host_model(
+    decoder: &Decoder,
+) -> Result<(Arc<HostWeights>, Vec<LayerAdapters>), ModelError> {
     let (weights, merged) = match &decoder.host {
         Some(host) if !decoder.base_is_trainable() => (host.weights.clone(), host.merged.clone()),
         _ => (Arc::new(HostWeights::from_decoder(decoder)?), Vec::new()),
@@ -416,7 +418,11 @@ impl<'a> Stepper<'a> {
     }
 
     /// Feeds `next[b]` at `positions[b]` and returns the logits `[batch * vocab]`.
-    pub(crate) fn step(&mut self, next: &[u32], positions: &[usize]) -> Result<Vec<f32>, ModelError> {
+    pub(crate) fn step(
+        &mut self,
+        next: &[u32],
+        positions: &[usize],
+    ) -> Result<Vec<f32>, ModelError> {
         match self {
             Stepper::Host(session) => session.step(next, positions),
             Stepper::Tensor {

@@ -15,13 +15,13 @@ use super::decoder::{Decoder, ForwardInput, left_padded_layout};
 use super::device::is_cpu;
 use super::error::ModelError;
 use super::error::ModelError as Error;
+use super::generation::Generation;
 use super::generation::{
     GenerationLimits, PAD_ID, Stepper, finish_generations, host_model, int_tensor, sample_loop,
 };
 use super::kv_cache::KvCache;
 use super::loaded::LoadedModel;
 use super::sampling::SamplingConfig;
-use super::generation::Generation;
 
 /// One sequence of a mixed batch: which model (adapters) runs it, its prompt, and the seed
 /// of its sampler.
@@ -234,7 +234,12 @@ fn prefill_group(
     } else {
         decoder
     };
-    let device = decoder.embed_tokens.weight.val().device().without_autodiff();
+    let device = decoder
+        .embed_tokens
+        .weight
+        .val()
+        .device()
+        .without_autodiff();
     let lengths: Vec<usize> = prompts.iter().map(|p| p.len()).collect();
     let mut ids = Vec::with_capacity(prompts.len() * width);
     for p in prompts {

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use super::error::ModelError;
-use crate::spec::model::{ModelSource, ModelSpec};
 use super::loaded::LoadedModel;
+use crate::spec::model::{ModelSource, ModelSpec};
 
 struct Entry {
     key: String,

@@ -88,7 +88,10 @@ impl<'w> DecodeSession<'w> {
             }
         }
         // A set without adapters (the base) adds nothing.
-        runs.retain(|&(set, _, _)| sets.get(set).is_some_and(|l| l.iter().any(|a| !a.is_empty())));
+        runs.retain(|&(set, _, _)| {
+            sets.get(set)
+                .is_some_and(|l| l.iter().any(|a| !a.is_empty()))
+        });
         let cache = batch * d.kv_heads * capacity * d.head_dim;
         let half = d.head_dim / 2;
         // As the tensor path: inverse frequencies in f64, used in f32.
