@@ -56,7 +56,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         None => None,
     };
 
-    let (origin, adapters) = speaker_adapters(ctx, &params)?;
+    let (origin, adapters) = speaker_adapters(ctx, &params.personas)?;
     let speaker_spec = without_lora(&params.speaker);
     let mut speakers_owned: Vec<LoadedModel> = Vec::with_capacity(adapters.len().max(1));
     if adapters.is_empty() {
@@ -151,10 +151,10 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
 }
 
 /// Where the frozen speakers come from, and their adapter folders: one shared adapter, one
-/// per persona in persona order, or none (the base).
-fn speaker_adapters(
+/// per persona in persona order, or none (the base). Also read by `compare_policies`.
+pub fn speaker_adapters(
     ctx: &StageContext,
-    params: &OptimizeDirectorParams,
+    personas: &[crate::spec::persona::Persona],
 ) -> miette::Result<(&'static str, Vec<PathBuf>)> {
     if let Some(aligned) = ctx
         .inputs
@@ -174,8 +174,8 @@ fn speaker_adapters(
                     path.display()
                 )
             })?;
-        let mut folders = Vec::with_capacity(params.personas.len());
-        for p in &params.personas {
+        let mut folders = Vec::with_capacity(personas.len());
+        for p in personas {
             let folder = summary
                 .adapters
                 .iter()
