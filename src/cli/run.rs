@@ -167,6 +167,9 @@ pub fn run(args: RunArgs) -> u8 {
         errln(&format!("run record: {}", dir.display()));
     }
     if !args.dry_run {
+        for line in health_warnings(&report, &store) {
+            errln(&format!("warning: {line}"));
+        }
         let shown = report_paths(&report, &store);
         if args.json {
             err(&shown);
@@ -252,6 +255,33 @@ fn report_paths(report: &crate::exec::RunReport, store: &Store) -> String {
         }
     }
     lines
+}
+
+/// The reports' run health lines (`health.json`): the comparison's when the run has one (it
+/// covers every variant), else each report's, each line once.
+fn health_warnings(report: &crate::exec::RunReport, store: &Store) -> Vec<String> {
+    use crate::stages::report::HEALTH;
+    let read = |kind: StageKind| -> Vec<String> {
+        let mut lines = Vec::new();
+        for s in report.stages.iter().filter(|s| s.kind == kind) {
+            let Some(key) = &s.key else { continue };
+            let path = store.artifact_dir(key).join(HEALTH);
+            if let Ok(found) = crate::util::read_json::<Vec<String>>(&path) {
+                for l in found {
+                    if !lines.contains(&l) {
+                        lines.push(l);
+                    }
+                }
+            }
+        }
+        lines
+    };
+    let compared = read(StageKind::Compare);
+    if compared.is_empty() {
+        read(StageKind::Report)
+    } else {
+        compared
+    }
 }
 
 /// The files a user opens first in an artifact of `kind` (none for most kinds): a report's

@@ -25,6 +25,10 @@ pub struct ReportInput {
     pub transcripts: Vec<Transcript>,
     /// The stages the report was made from, listed at its end.
     pub stages: Vec<RunStage>,
+    /// "Did training work?": held-out measurements of the training stages.
+    pub learning: Vec<super::learning::LearningRow>,
+    /// "Run health": one sentence per thing to check before reading scores.
+    pub health: Vec<String>,
     pub options: ReportOptions,
 }
 
@@ -124,6 +128,8 @@ impl ReportInput {
             training: Vec::new(),
             transcripts: Vec::new(),
             stages: Vec::new(),
+            learning: Vec::new(),
+            health: Vec::new(),
             options: ReportOptions::default(),
         }
     }

@@ -7,6 +7,7 @@
 //! here from their artifacts.
 
 pub mod artifact;
+pub mod bootstrap;
 pub mod collect;
 pub mod content;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod groups;
 pub mod index;
 pub mod input;
 pub mod labels;
+pub mod learning;
 pub mod metrics;
 pub mod output;
 pub mod page;

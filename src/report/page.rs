@@ -41,6 +41,32 @@ struct Page<'a> {
     examples: &'a [Example],
     stages: Vec<StageView<'a>>,
     scored: bool,
+    learning: Vec<LearningView>,
+    health: &'a [String],
+}
+
+#[derive(Serialize)]
+struct LearningView {
+    variant: String,
+    stage: String,
+    measure: String,
+    n: usize,
+    before: String,
+    after: String,
+    interval: String,
+    verdict: String,
+    goal: String,
+}
+
+/// A number for the page: 4 decimals, or scientific notation when that would show 0.
+pub fn fmt_value(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v != 0.0 && v.abs() < 5e-4 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 #[derive(Serialize)]
@@ -252,7 +278,7 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
                     .into_iter()
                     .filter_map(|m| {
                         let (step, v) = t.run.log.last(&m)?;
-                        Some((m, step, format!("{v:.4}")))
+                        Some((m, step, fmt_value(v)))
                     })
                     .collect(),
                 plot: t.plot.as_ref().map(plot_view),
@@ -274,6 +300,26 @@ fn page<'a>(input: &'a ReportInput, content: &'a ReportContent) -> Page<'a> {
             })
             .collect(),
         scored: !input.scores.rubrics().as_slice().is_empty(),
+        learning: input
+            .learning
+            .iter()
+            .map(|r| LearningView {
+                variant: variant_label(&r.variant),
+                stage: r.stage.clone(),
+                measure: r.measure.clone(),
+                n: r.n,
+                before: r.before.map_or_else(|| "-".into(), fmt_value),
+                after: fmt_value(r.after),
+                interval: if r.low.is_finite() {
+                    format!("[{}, {}]", fmt_value(r.low), fmt_value(r.high))
+                } else {
+                    "-".into()
+                },
+                verdict: r.verdict.clone(),
+                goal: r.goal.clone().unwrap_or_else(|| "-".into()),
+            })
+            .collect(),
+        health: &input.health,
     }
 }
 

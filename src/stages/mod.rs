@@ -16,6 +16,7 @@ pub mod train_progress;
 pub mod align_personas;
 pub mod build_preferences;
 pub mod compare;
+pub mod compare_policies;
 pub mod evaluate;
 pub mod evaluate_items;
 pub mod generate_conversations;

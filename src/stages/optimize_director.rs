@@ -68,7 +68,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     };
 
     let shared = params.adapter.as_deref() == Some("shared");
-    let (origin, adapters) = speaker_adapters(ctx, &params)?;
+    let (origin, adapters) = speaker_adapters(ctx, &params.personas)?;
     if shared && adapters.len() > 1 {
         return Err(miette::miette!(
             code = "mascot::stage::params",
@@ -210,10 +210,10 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
 }
 
 /// Where the frozen speakers come from, and their adapter folders: one shared adapter, one
-/// per persona in persona order, or none (the base).
-fn speaker_adapters(
+/// per persona in persona order, or none (the base). Also read by `compare_policies`.
+pub fn speaker_adapters(
     ctx: &StageContext,
-    params: &OptimizeDirectorParams,
+    personas: &[crate::spec::persona::Persona],
 ) -> miette::Result<(&'static str, Vec<PathBuf>)> {
     if let Some(aligned) = ctx
         .inputs
@@ -233,8 +233,8 @@ fn speaker_adapters(
                     path.display()
                 )
             })?;
-        let mut folders = Vec::with_capacity(params.personas.len());
-        for p in &params.personas {
+        let mut folders = Vec::with_capacity(personas.len());
+        for p in personas {
             let folder = summary
                 .adapters
                 .iter()

@@ -6,7 +6,7 @@ use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::{
-    align_personas, build_preferences, compare, evaluate, generate_conversations, judge_candidates,
+    align_personas, build_preferences, compare, compare_policies, evaluate, generate_conversations, judge_candidates,
     load_dataset, optimize_director, report, sample_candidates, simulated_users,
     train_reward_model, train_sft,
 };
@@ -40,6 +40,7 @@ pub const IMPLEMENTATIONS: &[Implementation] = &[
     imp(StageKind::TrainRewardModel, train_reward_model::VERSION, train_reward_model::run),
     imp(StageKind::GenerateConversations, generate_conversations::VERSION, generate_conversations::run),
     imp(StageKind::Evaluate, evaluate::VERSION, evaluate::run),
+    imp(StageKind::ComparePolicies, compare_policies::VERSION, compare_policies::run),
     #[cfg(test)]
     imp(StageKind::Toy, crate::stages::toy::VERSION, crate::stages::toy::run),
     imp(StageKind::AlignPersonas, align_personas::VERSION, align_personas::run),

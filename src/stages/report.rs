@@ -5,7 +5,13 @@
 //! says contain it; and writes `report.html`, `report.md`, `tables.csv`, `tables/*.csv` and
 //! `plots/*.png|svg`. Deterministic: the same inputs give the same bytes.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use crate::report::learning::{
+    EpisodeHealth, HealthInput, comparison_rows, health_lines, reward_model_rows,
+};
+use crate::spec::stages::compare_policies;
 
 use crate::dialogue::ConversationRow;
 use crate::report::{
@@ -20,8 +26,12 @@ use crate::stages::output::StageOutput;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `report` stages only).
-/// 4: a transcript turn cut inside its think block is marked as truncated.
+/// 4: a transcript turn cut inside its think block is marked as truncated; "Run health" and
+///    "Did training work?" first; `health.json`.
 pub const VERSION: u32 = 4;
+
+/// The run health lines (a JSON list of strings), printed by `mascot run` as warnings.
+pub const HEALTH: &str = "health.json";
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: ReportParams = ctx.params()?;
@@ -39,15 +49,32 @@ pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde
     let mut training = Vec::new();
     let mut transcripts = Vec::new();
     let mut stages = Vec::new();
+    let mut learning = Vec::new();
+    let mut episodes: BTreeMap<(String, String), EpisodeHealth> = BTreeMap::new();
+    let mut cells: Vec<(String, usize, usize)> = Vec::new();
     for input in &ctx.inputs {
         let variants = variants_of(params, input);
+        if input.kind == StageKind::TrainRewardModel {
+            for v in &variants {
+                learning.extend(reward_model_rows(v, &input.summary));
+            }
+        }
         match input.kind {
             StageKind::Evaluate => {
                 let labels: Vec<RowLabel> = variants.iter().map(RowLabel::variant).collect();
                 evaluations.add_dir(&input.dir, &labels)?;
+                cells.extend(cell_sizes(&input.dir, &variants)?);
             }
             StageKind::GenerateConversations => {
                 transcripts.extend(read_transcripts(&input.dir, &variants)?);
+                episode_health(&input.dir, &variants, &mut episodes)?;
+            }
+            StageKind::ComparePolicies => {
+                let summary: serde_json::Value =
+                    crate::util::read_json(&input.dir.join(compare_policies::SUMMARY))?;
+                for v in &variants {
+                    learning.extend(comparison_rows(v, &summary));
+                }
             }
             kind => {
                 if let Some(what) = trains(kind) {
@@ -97,9 +124,17 @@ pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde
     let mut input = ReportInput::new(params.title.clone(), judge, scores);
     input.variants = params.variants.clone();
     input.groups = infer_groups(&params.variants);
+    input.health = health_lines(&HealthInput {
+        episodes: &episodes,
+        training: &training,
+        transcripts: &transcripts,
+        cells: &cells,
+    });
     input.training = training;
     input.transcripts = transcripts;
     input.stages = stages;
+    input.learning = learning;
+    crate::util::write_json(&ctx.out_dir.join(HEALTH), &input.health)?;
     let files = write_report(ctx.out_dir, &input)?;
     ctx.progress.inc(1);
     let systems: Vec<String> = input
@@ -179,4 +214,42 @@ fn read_transcripts(dir: &Path, variants: &[String]) -> miette::Result<Vec<Trans
         }
     }
     Ok(out)
+}
+
+/// Adds the director and format counters of a `generate_conversations` artifact's
+/// evaluation conversations to `out`, per variant and system.
+fn episode_health(
+    dir: &Path,
+    variants: &[String],
+    out: &mut BTreeMap<(String, String), EpisodeHealth>,
+) -> miette::Result<()> {
+    let rows: Vec<ConversationRow> = read_jsonl(&dir.join(CONVERSATIONS))?;
+    for row in rows.iter().filter(|r| r.rollout == 0) {
+        for v in variants {
+            let e = out.entry((v.clone(), row.system.clone())).or_default();
+            e.turns += row.counters.turns;
+            e.director_calls += row.counters.director_calls;
+            e.parse_failures += row.counters.parse_failures;
+            e.fallbacks += row.counters.fallbacks;
+            e.format_fallbacks += row.counters.format_fallbacks;
+        }
+    }
+    Ok(())
+}
+
+/// Per variant: the smallest and largest item count of an evaluation's overall cells.
+fn cell_sizes(dir: &Path, variants: &[String]) -> miette::Result<Vec<(String, usize, usize)>> {
+    let summary = crate::report::read_summary(&dir.join(crate::report::SUMMARY_FILE))?;
+    let ns: Vec<usize> = summary
+        .cells
+        .iter()
+        .filter(|c| {
+            c.criterion == crate::report::OVERALL && c.user_type.is_none() && c.speaker.is_none()
+        })
+        .map(|c| c.n)
+        .collect();
+    let (Some(lo), Some(hi)) = (ns.iter().min(), ns.iter().max()) else {
+        return Ok(Vec::new());
+    };
+    Ok(variants.iter().map(|v| (v.clone(), *lo, *hi)).collect())
 }

@@ -30,6 +30,9 @@ macro_rules! with_stage_kinds {
             GenerateConversations => generate_conversations,
             /// Score conversations with agent-level and group-level rubrics (0-100).
             Evaluate => evaluate,
+            /// A policy before and after training on held-out contexts, with paired
+            /// bootstrap intervals of the differences.
+            ComparePolicies => compare_policies,
             /// A kind that exists only in test builds: it proves that a kind is one spec file,
             /// one implementation file and one line in each registry.
             #[cfg(test)]
