@@ -6,6 +6,7 @@ use crate::model::LoraSpec;
 use crate::spec::model::ModelSpec;
 use crate::spec::stages::grpo::GrpoParams;
 use crate::stages::context::StageProgress;
+use crate::stages::train_progress::after_step;
 use crate::train::grpo::{GrpoConfig, LossType, ScaleRewards};
 use crate::train::{Control, ProgressEvent, TrainProgress};
 
@@ -80,7 +81,7 @@ pub fn grpo_config(p: &GrpoParams, seed: u64, stage: &str) -> miette::Result<Grp
 }
 
 /// The trainer's progress on a stage's bar: the total steps, one tick per step, and a log
-/// line per step with its reward and KL.
+/// line per step with its reward and KL; Ctrl-C stops it at a step ([`after_step`]).
 pub struct StageTrainProgress<'a> {
     pub progress: &'a dyn StageProgress,
     /// Prefix of the log lines (a persona's name with `per_persona`).
@@ -90,8 +91,17 @@ pub struct StageTrainProgress<'a> {
 impl TrainProgress for StageTrainProgress<'_> {
     fn event(&mut self, event: &ProgressEvent<'_>) -> Control {
         match event {
-            ProgressEvent::Start { steps_done, .. } => {
+            ProgressEvent::Start {
+                steps_done,
+                total_steps,
+            } => {
                 self.progress.inc(*steps_done as u64);
+                if *steps_done > 0 {
+                    self.progress.log(&format!(
+                        "{}resuming from the checkpoint of step {steps_done}/{total_steps}",
+                        self.label
+                    ));
+                }
             }
             ProgressEvent::Step {
                 metrics,
@@ -111,6 +121,7 @@ impl TrainProgress for StageTrainProgress<'_> {
                     value("kl"),
                     metrics.get("step_time").unwrap_or(f64::NAN),
                 ));
+                return after_step(self.progress, metrics.step, *total_steps);
             }
             ProgressEvent::Message(m) => self.progress.log(&format!("{}{m}", self.label)),
         }

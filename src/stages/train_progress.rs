@@ -22,12 +22,33 @@ pub fn checkpoint_every(default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// What every training stage does once an optimizer step is done and reported: the test
+/// pause (`MASCOT_TEST_STEP_DELAY_MS`), then, after Ctrl-C or SIGTERM, [`Control::Stop`]: the
+/// trainer checkpoints the step it finished and stops, and the rerun resumes there.
+pub fn after_step(progress: &dyn StageProgress, step: usize, total_steps: usize) -> Control {
+    if let Some(delay) = std::env::var("MASCOT_TEST_STEP_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+    {
+        std::thread::sleep(delay);
+    }
+    if step < total_steps
+        && let Some(signal) = interrupts::received()
+    {
+        progress.log(&format!(
+            "{signal}: saving a checkpoint at step {step}/{total_steps}; the rerun resumes there"
+        ));
+        return Control::Stop;
+    }
+    Control::Continue
+}
+
 /// Adapts [`TrainProgress`] to a stage's [`StageProgress`].
 pub struct StageTrainProgress<'a> {
     progress: &'a dyn StageProgress,
     shown: &'static [&'static str],
     last_log: Option<Instant>,
-    step_delay: Option<Duration>,
 }
 
 impl<'a> StageTrainProgress<'a> {
@@ -37,10 +58,6 @@ impl<'a> StageTrainProgress<'a> {
             progress,
             shown,
             last_log: None,
-            step_delay: std::env::var("MASCOT_TEST_STEP_DELAY_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .map(Duration::from_millis),
         }
     }
 }
@@ -83,20 +100,7 @@ impl TrainProgress for StageTrainProgress<'_> {
                         values.join(", ")
                     ));
                 }
-                if let Some(delay) = self.step_delay {
-                    std::thread::sleep(delay);
-                }
-                // Ctrl-C or SIGTERM: the trainer checkpoints this step and stops; the rerun
-                // resumes here.
-                if metrics.step < *total_steps
-                    && let Some(signal) = interrupts::received()
-                {
-                    self.progress.log(&format!(
-                        "{signal}: saving a checkpoint at step {}/{total_steps}; the rerun resumes there",
-                        metrics.step
-                    ));
-                    return Control::Stop;
-                }
+                return after_step(self.progress, metrics.step, *total_steps);
             }
             ProgressEvent::Message(m) => self.progress.log(m),
         }
