@@ -337,6 +337,7 @@ mod tests {
                 .map(|t| TranscriptTurn {
                     speaker: "Anchor".into(),
                     text: t.to_string(),
+                    truncated: false,
                 })
                 .collect(),
         }
