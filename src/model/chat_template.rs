@@ -142,13 +142,14 @@ mod tests {
     #[test]
     fn enable_thinking_is_undefined_unless_given() {
         let t = ChatTemplate::new(
-            "{% if enable_thinking is defined %}{{ enable_thinking }}{% else %}undefined{% endif %}",
+            "{% if enable_thinking is defined %}{% if enable_thinking is false %}off{% else %}on\
+             {% endif %}{% else %}undefined{% endif %}",
         )
         .unwrap();
         let render = |on| t.render_with(&[], false, None, None, on).unwrap();
         assert_eq!(render(None), "undefined");
-        assert_eq!(render(Some(true)), "true");
-        assert_eq!(render(Some(false)), "false");
+        assert_eq!(render(Some(true)), "on");
+        assert_eq!(render(Some(false)), "off");
     }
 
     #[test]

@@ -151,6 +151,19 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         &models,
         &Progress(ctx.progress),
     )?;
+    let truncated = |f: fn(&ConversationRow) -> usize| rows.iter().map(f).sum::<usize>();
+    let cut = [
+        ("speaker", truncated(|r| r.counters.truncated_responses)),
+        ("director", truncated(|r| r.counters.truncated_directives)),
+        ("user", truncated(|r| r.counters.truncated_user_replies)),
+    ];
+    if cut.iter().any(|(_, n)| *n > 0) {
+        let counts: Vec<String> = cut.iter().map(|(role, n)| format!("{role} {n}")).collect();
+        ctx.progress.log(&format!(
+            "replies cut inside their think block (no visible text): {}; raise `<role>_max_tokens` or set `<role>_thinking: off`",
+            counts.join(", ")
+        ));
+    }
     write_rows(&ctx.out_dir.join(CONVERSATIONS), &rows)?;
     let personas_json = serde_json::to_vec_pretty(&speakers)
         .map_err(|e| miette::miette!("cannot serialise the personas: {e}"))?;
