@@ -208,6 +208,61 @@ mod tests {
     }
 
     #[test]
+    fn a_persona_baseline_speaks_as_the_persona() {
+        let start = EpisodeStart {
+            dataset: DatasetKind::EmpatheticDialogues,
+            context_id: "c".into(),
+            subset: "positive".into(),
+            opening: crate::dialogue::rows::Opening {
+                background: "I won.".into(),
+                user_message: "Guess what!".into(),
+                cut: None,
+                emotion: None,
+            },
+        };
+        let anchor = Persona {
+            name: "Anchor".into(),
+            description: "Holds space.".into(),
+            traits: vec!["patient".into()],
+            style: None,
+            examples: vec![FewShotExample {
+                context: "own example context".into(),
+                response: "own example reply".into(),
+            }],
+        };
+        let zero = PromptStyle {
+            few_shot: false,
+            chain_of_thought: false,
+        };
+        let p = baseline_prompt(&start, Some(&anchor), &[], zero, &[]);
+        assert!(p[0].content.starts_with("You are Anchor. Holds space."));
+        // Zero-shot: the persona's own examples are not in its prompt.
+        assert!(!p[0].content.contains("own example"), "{}", p[0].content);
+        assert!(
+            p[1].content
+                .ends_with("Write Anchor's next message. Reply with the message only.")
+        );
+        let cot = PromptStyle {
+            few_shot: true,
+            chain_of_thought: true,
+        };
+        let examples = few_shot_examples(std::slice::from_ref(&anchor), start.dataset);
+        let p = baseline_prompt(&start, Some(&anchor), &[], cot, &examples);
+        assert!(
+            p[0].content.contains("Anchor: own example reply"),
+            "{}",
+            p[0].content
+        );
+        assert!(p[1].content.contains("then write Anchor's next message"));
+        // The single assistant's prompt is the one it always had.
+        let a = assistant_prompt(&start, &[], zero, &[]);
+        assert!(
+            a[1].content
+                .ends_with("Write the Assistant's next message. Reply with the message only.")
+        );
+    }
+
+    #[test]
     fn persona_examples_come_first_else_the_fixed_set() {
         assert_eq!(few_shot_examples(&[], DatasetKind::Qmsum).len(), 2);
         let p = Persona {
