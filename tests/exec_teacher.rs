@@ -168,7 +168,7 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
     );
 
     // Candidates from the teacher: K = 3 distinct calls per (context, persona).
-    let (cands, _) = co.artifact("t/sample_candidates");
+    let (cands, _) = co.artifact("t/sample_candidates/negative");
     let candidates = lines(&cands.join("candidates.jsonl"));
     assert_eq!(candidates.len(), 2 * 2 * 3);
     let texts: std::collections::BTreeSet<&str> = candidates
@@ -190,7 +190,7 @@ fn the_teacher_plays_trajectories_and_samples_candidates_and_reruns_ask_nothing(
         .collect();
     assert!(!sampled.is_empty());
     // ... turned into preference pairs.
-    let (prefs, _) = co.artifact("t/build_preferences");
+    let (prefs, _) = co.artifact("t/build_preferences/negative");
     let pairs = lines(&prefs.join("preferences.jsonl"));
     assert!(!pairs.is_empty());
     for p in &pairs {
