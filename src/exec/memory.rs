@@ -105,6 +105,24 @@ pub fn available_bytes() -> Option<u64> {
     kib_field(&text, "MemAvailable:").map(|k| k * 1024)
 }
 
+/// Returns the memory the allocator holds free to the system. glibc keeps what a thread
+/// freed in that thread's arena; the stages of a run execute on different threads, so
+/// without this the process's resident size grows with every large stage (measured on the
+/// quickstart: 4.2 GiB for the first reward model, 8.9 GiB for the same work 40 stages
+/// later).
+pub fn release_freed() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only gives free pages of the heaps back to the system.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 /// Resets the high-water mark to the current resident size; false where it cannot.
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -146,6 +164,7 @@ mod tests {
         std::thread::sleep(SAMPLE_EVERY * 4);
         drop(big);
         let peak = w.finish();
+        release_freed();
         if let Some(before) = before {
             // Linux: the 64 MiB touched and freed count in the peak.
             assert!(peak.unwrap() >= before + (60 << 20), "{peak:?} vs {before}");
