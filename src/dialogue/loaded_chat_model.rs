@@ -77,6 +77,11 @@ impl ChatModel for LoadedModel {
     }
 }
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The completions of each call of [`generate_across`], in order.
+type PerCall = Result<Vec<Vec<Completion>>, BoxError>;
+
 /// One call of [`generate_across`]: a model (index), its chats and decoding settings.
 pub(crate) struct ModelCall<'a> {
     pub model: usize,
@@ -94,7 +99,7 @@ pub(crate) fn generate_across(
     models: &[&dyn ChatModel],
     calls: &[ModelCall<'_>],
     batch_size: usize,
-) -> Option<Result<Vec<Vec<Completion>>, Box<dyn std::error::Error + Send + Sync>>> {
+) -> Option<PerCall> {
     let loaded: Vec<&LoadedModel> = models.iter().map(|m| m.loaded()).collect::<Option<_>>()?;
     let first = calls.first()?.decoding;
     let same = |d: &Decoding| {
@@ -117,7 +122,7 @@ fn mixed_calls(
     calls: &[ModelCall<'_>],
     decoding: &Decoding,
     batch_size: usize,
-) -> Result<Vec<Vec<Completion>>, Box<dyn std::error::Error + Send + Sync>> {
+) -> PerCall {
     let mut requests = Vec::new();
     for call in calls {
         for (b, chunk) in call.chats.chunks(batch_size).enumerate() {

@@ -140,7 +140,9 @@ fn persona_replies(
     let mut replies: Vec<Option<Reply>> = vec![None; requests.len()];
     // One call per speaker model: all personas share model 0 unless one model per persona.
     let model_of = |p: usize| if speakers.len() == 1 { 0 } else { p };
-    let mut calls: Vec<(usize, Vec<(usize, usize)>, Vec<Vec<Message>>, Decoding)> = Vec::new();
+    // (speaker model, its (request, persona) pairs, their chats, the call's decoding)
+    type Call = (usize, Vec<(usize, usize)>, Vec<Vec<Message>>, Decoding);
+    let mut calls: Vec<Call> = Vec::new();
     for m in 0..speakers.len() {
         let mine: Vec<(usize, usize)> = requests
             .iter()

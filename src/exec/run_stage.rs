@@ -55,6 +55,7 @@ pub(crate) fn run_one(
     );
     rec.seconds = t0.elapsed().as_secs_f64();
     rec.peak_rss_bytes = memory.finish();
+    crate::exec::memory::release_freed();
     match result {
         Ok(outcome) => {
             rec.outcome = outcome;

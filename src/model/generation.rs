@@ -202,6 +202,9 @@ pub fn sequence_seed(seed: u64, i: usize) -> u64 {
     seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// The new tokens of each sequence, and the text of those cut at a stop string.
+pub(crate) type Sampled = (Vec<Vec<u32>>, Vec<Option<String>>);
+
 /// Samples up to `cfg.max_tokens` tokens per sequence from the prefill's `logits`, feeding
 /// each back through `stepper`; returns the new tokens and, for sequences cut at a stop
 /// string, their text.
@@ -215,7 +218,7 @@ pub(crate) fn sample_loop(
     cfg: &SamplingConfig,
     limits: GenerationLimits,
     on_token: &mut dyn FnMut(usize, u32),
-) -> Result<(Vec<Vec<u32>>, Vec<Option<String>>), ModelError> {
+) -> Result<Sampled, ModelError> {
     let vocab = limits.vocab;
     let batch = lengths.len();
     let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| StdRng::seed_from_u64(s)).collect();
