@@ -3,7 +3,7 @@
 //! `Reasoning:` then `Response:` and are read by [`read_cot_answer`].
 
 use crate::dialogue::episode::EpisodeStart;
-use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript};
+use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript, with_situation};
 use crate::dialogue::rows::{DatasetKind, Message};
 use crate::dialogue::text::{labelled, strip_think};
 use crate::spec::persona::{FewShotExample, Persona};
@@ -114,6 +114,7 @@ pub fn assistant_prompt(
             ));
         }
     }
+    let system = with_situation(system, start);
     let mut user = format!(
         "Conversation so far:\n{}\n\n",
         render_transcript(start, history)

@@ -35,7 +35,9 @@ use crate::util::{read_jsonl, write_atomic};
 
 /// Bump when what this stage writes changes (reruns `generate_conversations` stages only).
 /// 2: the director prompt ends with the answer format, the persona names and an example.
-pub const VERSION: u32 = 2;
+/// 3: the ED situation moved from the top of the conversation block into the system prompts
+///    (small models echoed its `Situation (...):` label into their replies).
+pub const VERSION: u32 = 3;
 
 /// Where a training stage's artifact keeps its PEFT adapter: `adapter/` (the GRPO and reward
 /// trainers' layout), else the artifact's root (`adapter_config.json` at the top).

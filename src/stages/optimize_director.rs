@@ -32,7 +32,8 @@ use crate::util::{read_jsonl, write_json, write_jsonl};
 /// Bump when what this stage writes changes (reruns `optimize_director` stages only).
 /// 2: LoRA dropout masks drawn from the run's seed and step (reproducible runs).
 /// 3: the director prompt ends with the answer format, the persona names and an example.
-pub const VERSION: u32 = 3;
+/// 4: the ED situation moved from the conversation block into the system prompts.
+pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: OptimizeDirectorParams = ctx.params()?;
