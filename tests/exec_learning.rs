@@ -93,7 +93,10 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
     let trained_contexts: BTreeSet<_> = train.iter().map(|r| r["context_id"].to_string()).collect();
     for h in &held {
         assert!(!trained.contains(&pair(h)), "held-out pair trained on: {h}");
-        assert!(!trained_contexts.contains(&h["context_id"].to_string()), "{h}");
+        assert!(
+            !trained_contexts.contains(&h["context_id"].to_string()),
+            "{h}"
+        );
     }
     let (_, rm) = co.artifact("L/train_reward_model");
     assert_eq!(rm["summary"]["heldout_pairs"], held.len(), "{rm}");
@@ -105,10 +108,16 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
     let rows = lines(&speakers.join("pairs.jsonl"));
     assert_eq!(rows.len(), 4);
     for r in &rows {
-        assert!(r["before"]["rm"].is_number() && r["after"]["judge"].is_number(), "{r}");
+        assert!(
+            r["before"]["rm"].is_number() && r["after"]["judge"].is_number(),
+            "{r}"
+        );
     }
     let metrics = m["summary"]["metrics"].as_array().unwrap();
-    let names: Vec<&str> = metrics.iter().map(|x| x["metric"].as_str().unwrap()).collect();
+    let names: Vec<&str> = metrics
+        .iter()
+        .map(|x| x["metric"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["rm", "judge"]);
     for x in metrics {
         let (lo, d, hi) = (
@@ -145,9 +154,15 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
     let health = md.find("**Run health**").expect(&md);
     let learning = md.find("## Did training work?").expect(&md);
     assert!(health < learning, "{md}");
-    assert!(md.contains("`train_reward_model` | held-out pair accuracy"), "{md}");
+    assert!(
+        md.contains("`train_reward_model` | held-out pair accuracy"),
+        "{md}"
+    );
     assert!(md.contains("`align_personas` | reward model score"), "{md}");
-    assert!(md.contains("`optimize_director` | share of directives that parse"), "{md}");
+    assert!(
+        md.contains("`optimize_director` | share of directives that parse"),
+        "{md}"
+    );
     let lines: Vec<String> =
         serde_json::from_slice(&std::fs::read(report.join("health.json")).unwrap()).unwrap();
     for l in &lines {

@@ -6,7 +6,7 @@
 //! `Reasoning:`.
 
 use crate::dialogue::episode::EpisodeStart;
-use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript};
+use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript, situation_note};
 use crate::dialogue::rows::Message;
 use crate::dialogue::text::{labelled, name_at_start, name_words, strip_think};
 
@@ -49,8 +49,11 @@ pub const STRATEGIES: [(&str, &str); 8] = [
 const SYSTEM: &str = "You are an expert in psychological counselling.";
 
 fn dialogue_block(start: &EpisodeStart, history: &[Utterance]) -> String {
+    let note = situation_note(start)
+        .map(|n| format!("{n}\n\n"))
+        .unwrap_or_default();
     format!(
-        "The conversation between the {ASSISTANT} and the User:\n{}",
+        "{note}The conversation between the {ASSISTANT} and the User:\n{}",
         render_transcript(start, history)
     )
 }

@@ -3,7 +3,7 @@
 //! history and the director's instruction).
 
 use crate::dialogue::episode::EpisodeStart;
-use crate::dialogue::history::{Utterance, render_transcript};
+use crate::dialogue::history::{Utterance, render_transcript, with_situation};
 use crate::dialogue::rows::{DatasetKind, Message};
 use crate::spec::persona::Persona;
 use crate::spec::persona_prompt::persona_system_prompt;
@@ -62,6 +62,7 @@ pub fn director_prompt(
         "\nAt each turn you read the conversation, choose who speaks next and tell them what to \
          do, in one line: `<speaker name>: <instruction>`.",
     );
+    let system = with_situation(system, start);
     let names: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
     let example = names
         .get(turn % names.len().max(1))
@@ -100,7 +101,7 @@ pub fn speaker_prompt(
         persona.name
     ));
     vec![
-        Message::system(persona_system_prompt(persona)),
+        Message::system(with_situation(persona_system_prompt(persona), start)),
         Message::user(user),
     ]
 }

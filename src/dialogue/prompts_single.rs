@@ -4,7 +4,7 @@
 //! assistant (w/o personas) or, for the persona-driven baselines, by each persona.
 
 use crate::dialogue::episode::EpisodeStart;
-use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript};
+use crate::dialogue::history::{ASSISTANT, Utterance, render_transcript, with_situation};
 use crate::dialogue::rows::{DatasetKind, Message};
 use crate::dialogue::text::{labelled, strip_think};
 use crate::spec::persona::{FewShotExample, Persona};
@@ -147,6 +147,7 @@ pub fn baseline_prompt(
             ));
         }
     }
+    let system = with_situation(system, start);
     let mut user = format!(
         "Conversation so far:\n{}\n\n",
         render_transcript(start, history)

@@ -82,7 +82,11 @@ pub fn reward_model_rows(variant: &str, summary: &serde_json::Value) -> Vec<Lear
         goal: Some(format!(
             ">= 0.75: {}{}",
             if acc >= 0.75 { "met" } else { "not met" },
-            if n < 100 { " (fewer than 100 pairs)" } else { "" }
+            if n < 100 {
+                " (fewer than 100 pairs)"
+            } else {
+                ""
+            }
         )),
     }];
     if let Some(margin) = summary["heldout_margin"].as_f64() {
@@ -95,7 +99,12 @@ pub fn reward_model_rows(variant: &str, summary: &serde_json::Value) -> Vec<Lear
             after: margin,
             low: f64::NAN,
             high: f64::NAN,
-            verdict: if margin > 0.0 { "positive" } else { "not positive" }.into(),
+            verdict: if margin > 0.0 {
+                "positive"
+            } else {
+                "not positive"
+            }
+            .into(),
             goal: None,
         });
     }
@@ -205,7 +214,8 @@ pub struct EpisodeHealth {
 /// Whether every step of a training run had `frac_reward_zero_std` 1 (no group had any
 /// reward spread: no advantage, no update) or a zero gradient norm.
 pub fn stalled(run: &TrainingRun) -> Option<&'static str> {
-    let values = |name: &str| -> Vec<f64> { run.log.series(name).into_iter().map(|p| p.1).collect() };
+    let values =
+        |name: &str| -> Vec<f64> { run.log.series(name).into_iter().map(|p| p.1).collect() };
     let zero_std = values("frac_reward_zero_std");
     if !zero_std.is_empty() && zero_std.iter().all(|v| *v >= 1.0) {
         return Some("frac_reward_zero_std 1 at every step (no reward spread, no update)");
@@ -367,7 +377,9 @@ mod tests {
             cells: &[],
         });
         assert!(
-            lines.iter().any(|l| l.starts_with("MASCOT: 3 of 4 replies (75.0%)")),
+            lines
+                .iter()
+                .any(|l| l.starts_with("MASCOT: 3 of 4 replies (75.0%)")),
             "{lines:?}"
         );
     }

@@ -16,10 +16,10 @@ use crate::spec::stages::compare::{COMPARISON, CompareParams, ComparedVariant};
 use crate::spec::stages::report::{READS, ReportParams};
 use crate::stages::context::{InputArtifact, StageContext};
 use crate::stages::output::StageOutput;
-use crate::util::write_atomic;
 
 /// Bump when what this stage writes changes (reruns `compare` stages only).
-pub const VERSION: u32 = 3;
+/// 4: readable column names, small numbers in scientific notation, file mode 0644.
+pub const VERSION: u32 = 4;
 
 /// Summary fields that describe how a stage ran rather than what it produced.
 const NOT_RESULTS: &[&str] = &["seed", "batch"];
@@ -56,7 +56,8 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         ctx.progress.inc(1);
     }
     let md = render(&params.title, &rows);
-    write_atomic(&ctx.out_dir.join(COMPARISON), md.as_bytes())
+    // The report library's writer: the same file mode (0644) as the report's own files.
+    crate::report::write::write_atomic(&ctx.out_dir.join(COMPARISON), md.as_bytes())
         .map_err(|e| miette::miette!("cannot write {COMPARISON}: {e}"))?;
     let rows = rows.len();
     let mut summary = crate::stages::report::render(ctx, &report_params(ctx, &params)?)?;
@@ -167,7 +168,7 @@ fn render(title: &str, rows: &[Row]) -> String {
     let _ = writeln!(md, "# {title}: comparison of variants\n");
     let _ = write!(md, "| variant | seeds |");
     for c in &columns {
-        let _ = write!(md, " {c} |");
+        let _ = write!(md, " {} |", readable(c));
     }
     let _ = write!(md, "\n|---|---|");
     for _ in &columns {
@@ -199,6 +200,21 @@ fn render(title: &str, rows: &[Row]) -> String {
     md
 }
 
+/// A column's header: `evaluate.agent_overall.mascot` reads `agent overall: mascot`, another
+/// kind's `kind.field.key` reads `kind field: key` (underscores as spaces).
+pub fn readable(column: &str) -> String {
+    let parts: Vec<String> = column.split('.').map(|p| p.replace('_', " ")).collect();
+    let parts = match parts.first().map(String::as_str) {
+        Some("evaluate") if parts.len() > 1 => &parts[1..],
+        _ => &parts[..],
+    };
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [head @ .., last] => format!("{}: {last}", head.join(" ")),
+    }
+}
+
 /// `mean` for one seed, `mean ± std` for several.
 fn cell(m: &Moments) -> String {
     match (m.mean(), m.sample_std()) {
@@ -209,9 +225,32 @@ fn cell(m: &Moments) -> String {
 }
 
 fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
+    if x != 0.0 && x.abs() < 5e-3 {
+        format!("{x:.2e}")
+    } else if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {
         format!("{x:.2}")
+    }
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::{number, readable};
+
+    #[test]
+    fn columns_read_as_words_and_small_numbers_are_not_zero() {
+        assert_eq!(
+            readable("evaluate.agent_overall.mascot"),
+            "agent overall: mascot"
+        );
+        assert_eq!(
+            readable("compare_policies.diff.rm"),
+            "compare policies diff: rm"
+        );
+        assert_eq!(readable("steps"), "steps");
+        assert_eq!(number(0.00012), "1.20e-4");
+        assert_eq!(number(2.0), "2");
+        assert_eq!(number(27.784), "27.78");
     }
 }

@@ -82,8 +82,23 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             m.verdict
         ));
     }
+    // `diff` and `trained` per metric: the numbers the comparison's table averages over seeds.
+    let per = |f: fn(&MetricComparison) -> f64| -> serde_json::Map<String, serde_json::Value> {
+        summary
+            .metrics
+            .iter()
+            .map(|m| (m.metric.clone(), serde_json::json!(f(m))))
+            .collect()
+    };
     Ok(StageOutput {
-        summary: serde_json::to_value(&summary).map_err(|e| miette::miette!("{e}"))?,
+        summary: serde_json::json!({
+            "compared": summary.compared,
+            "before": summary.before,
+            "after": summary.after,
+            "metrics": summary.metrics,
+            "diff": per(|m| m.diff),
+            "trained": per(|m| m.after),
+        }),
     })
 }
 
@@ -337,7 +352,11 @@ fn speakers(
 
 /// The share of an episode's directives that named a persona and parsed (no fallback).
 pub fn parse_rate(row: &ConversationRow) -> Option<f64> {
-    let directives: Vec<_> = row.turns.iter().filter_map(|t| t.directive.as_ref()).collect();
+    let directives: Vec<_> = row
+        .turns
+        .iter()
+        .filter_map(|t| t.directive.as_ref())
+        .collect();
     if directives.is_empty() {
         return None;
     }

@@ -40,6 +40,8 @@ use crate::util::{read_jsonl, write_atomic};
 /// 3: replies read by the thinking switch (visible text after `</think>`, the think trace
 ///    and truncation kept per turn, directive and user reply; truncated replies counted per
 ///    role in the counters and the summary).
+///    the ED situation moved from the top of the conversation block into the system prompts
+///    (small models echoed its `Situation (...):` label into their replies).
 pub const VERSION: u32 = 3;
 
 /// Where a training stage's artifact keeps its PEFT adapter: `adapter/` (the GRPO and reward

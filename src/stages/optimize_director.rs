@@ -43,6 +43,7 @@ use crate::util::{read_jsonl, write_json, write_jsonl};
 ///    adapters off; persona speakers decoded in one mixed-adapter batch; rollouts of
 ///    `generate_conversations`' episode shape (simulated users when the pipeline has them,
 ///    per-role budgets); `batch` counts completions (TRL's step count).
+///    the ED situation moved from the conversation block into the system prompts.
 pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {

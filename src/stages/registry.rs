@@ -6,8 +6,8 @@ use crate::spec::StageKind;
 use crate::stages::context::StageContext;
 use crate::stages::output::StageOutput;
 use crate::stages::{
-    align_personas, build_preferences, compare, compare_policies, evaluate, generate_conversations, judge_candidates,
-    load_dataset, optimize_director, report, sample_candidates, simulated_users,
+    align_personas, build_preferences, compare, compare_policies, evaluate, generate_conversations,
+    judge_candidates, load_dataset, optimize_director, report, sample_candidates, simulated_users,
     train_reward_model, train_sft,
 };
 

@@ -134,7 +134,8 @@ pub fn render(ctx: &StageContext, params: &ReportParams) -> miette::Result<serde
     input.transcripts = transcripts;
     input.stages = stages;
     input.learning = learning;
-    crate::util::write_json(&ctx.out_dir.join(HEALTH), &input.health)?;
+    let health = serde_json::to_vec_pretty(&input.health).map_err(|e| miette::miette!("{e}"))?;
+    crate::report::write::write_atomic(&ctx.out_dir.join(HEALTH), &health)?;
     let files = write_report(ctx.out_dir, &input)?;
     ctx.progress.inc(1);
     let systems: Vec<String> = input

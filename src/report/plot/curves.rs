@@ -93,12 +93,14 @@ impl Figure for CurveChart {
             chart
                 .configure_mesh()
                 .light_line_style(RGBColor(238, 238, 238))
-                .x_labels(6)
+                // Steps are integers: at most one tick per step, fractional ticks unlabelled
+                // (a 2-step run read "1 1 1 2 2 2").
+                .x_labels(((last - first).round() as usize + 1).clamp(2, 6))
                 .y_labels(6)
                 .x_desc("step")
                 .label_style(text_style(12))
                 .axis_desc_style(text_style(12))
-                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_label_formatter(&|x| step_tick(*x))
                 .y_label_formatter(&|y| format_tick(*y))
                 .draw()
                 .map_err(draw_err)?;
@@ -116,6 +118,15 @@ impl Figure for CurveChart {
     }
 }
 
+/// A step tick: the integer, or nothing between two steps.
+fn step_tick(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-6 {
+        format!("{x:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Tick labels: 3 significant digits, scientific for very small or large values.
 fn format_tick(v: f64) -> String {
     let a = v.abs();
@@ -129,5 +140,15 @@ fn format_tick(v: f64) -> String {
         format!("{v:.2}")
     } else {
         format!("{v:.3}")
+    }
+}
+
+#[cfg(test)]
+mod step_tick_tests {
+    #[test]
+    fn only_integer_steps_are_labelled() {
+        assert_eq!(super::step_tick(2.0), "2");
+        assert_eq!(super::step_tick(1.5), "");
+        assert_eq!(super::step_tick(1.2), "");
     }
 }
