@@ -36,6 +36,7 @@ fn tiny_spec(seed: u64) -> ModelSpec {
         dtype: "f32".into(),
         device: "cpu".into(),
         lora: None,
+        thinking: Default::default(),
     }
 }
 
