@@ -77,6 +77,9 @@ pub fn config_from_director_params(p: &OptimizeDirectorParams) -> ConversationCo
         temperature: p.speaker_temperature.unwrap_or(d.temperature),
         director_temperature: Some(p.grpo.temperature),
         user_temperature: p.user_temperature.unwrap_or(d.user_temperature),
+        speaker_thinking: p.speaker_thinking,
+        director_thinking: p.director_thinking,
+        user_thinking: p.user_thinking,
         seed: p.seed,
         transcript_tokens: p.transcript_tokens,
         ..d

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::field::{FieldSpec, Preset::*, Ty, f, int, join, nonneg};
-use crate::spec::model::ModelSpec;
+use crate::spec::model::{ModelSpec, Thinking};
 use crate::spec::persona::Persona;
 use crate::spec::reward::RewardSpec;
 use crate::spec::level::Level;
@@ -36,8 +36,8 @@ pub const SPEC: KindSpec = KindSpec {
     device: |p| model_device::<OptimizeDirectorParams>(p, |p| Some(&p.director)),
 };
 
-pub const FIELDS: &[FieldSpec] = &join::<17, 9, 26>(
-    join::<9, 8, 17>(
+pub const FIELDS: &[FieldSpec] = &join::<20, 9, 29>(
+    join::<12, 8, 20>(
         [
             DATA,
             f("reward", Ty::Reward(Level::Group), Required),
@@ -48,6 +48,9 @@ pub const FIELDS: &[FieldSpec] = &join::<17, 9, 26>(
             f("user_max_tokens", int(1), Optional),
             f("speaker_temperature", nonneg(), Optional),
             f("user_temperature", nonneg(), Optional),
+            f("speaker_thinking", Ty::Sym(Thinking::NAMES), Optional),
+            f("director_thinking", Ty::Sym(Thinking::NAMES), Optional),
+            f("user_thinking", Ty::Sym(Thinking::NAMES), Optional),
         ],
         grpo::fields(128),
     ),
@@ -90,6 +93,14 @@ pub struct OptimizeDirectorParams {
     /// Users' sampling temperature; default 0.7.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_temperature: Option<f32>,
+    /// Each role's thinking switch in the rollouts (as in `generate_conversations`); `None`:
+    /// the role's model's own `thinking`. Not written when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker_thinking: Option<Thinking>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub director_thinking: Option<Thinking>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_thinking: Option<Thinking>,
     pub grpo: GrpoParams,
     pub seed: u64,
 }
@@ -175,6 +186,9 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
         user_max_tokens: f.opt("user_max_tokens")?,
         speaker_temperature: f.opt("speaker_temperature")?,
         user_temperature: f.opt("user_temperature")?,
+        speaker_thinking: f.opt("speaker_thinking")?,
+        director_thinking: f.opt("director_thinking")?,
+        user_thinking: f.opt("user_thinking")?,
         grpo: grpo::lower(f)?,
         seed: p.seed,
     };
