@@ -114,7 +114,7 @@ pub fn lower(f: &Fields) -> Result<GrpoParams, LowerError> {
 pub fn problems(stage: StageKind, f: &Fields) -> Result<Vec<Problem>, LowerError> {
     let group: usize = f.req("group")?;
     let batch: usize = f.req("batch")?;
-    if group == 0 || batch % group == 0 {
+    if group == 0 || batch.is_multiple_of(group) {
         return Ok(Vec::new());
     }
     let up = batch.div_ceil(group) * group;

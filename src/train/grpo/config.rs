@@ -185,7 +185,7 @@ impl GrpoConfig {
         positive_int("group", self.group, 2)?;
         positive_int("batch", self.batch, 1)?;
         positive_int("grad_accum", self.grad_accum, 1)?;
-        if self.batch % self.group != 0 {
+        if !self.batch.is_multiple_of(self.group) {
             return Err(GrpoError::config(
                 "batch",
                 format!(

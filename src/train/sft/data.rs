@@ -58,13 +58,16 @@ pub struct TokenizedExamples {
     pub dropped: usize,
 }
 
+/// `[start, end)` token positions of one assistant turn.
+pub type Span = (usize, usize);
+
 /// The token ids of a whole demonstration (prompt and completion) and, for each assistant
 /// message of the completion, the span `[start, end)` of its tokens: what the model writes
 /// after the assistant header, its end-of-turn token and what the template puts after it.
 pub fn assistant_spans(
     codec: ChatCodec<'_>,
     row: &SftExample,
-) -> Result<(Vec<u32>, Vec<(usize, usize)>), String> {
+) -> Result<(Vec<u32>, Vec<Span>), String> {
     if row.prompt.is_empty() || row.completion.is_empty() {
         return Err("`prompt` or `completion` is empty".into());
     }
