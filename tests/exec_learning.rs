@@ -30,13 +30,11 @@ model tiny {
 }
 
 dataset train {
-    source: empathetic_dialogues(path: "../data/empathetic_dialogues", split: "valid")
+    source: empathetic_dialogues(path: "../data/empathetic_dialogues", split: "test")
 }
 
 dataset held {
-    source: empathetic_dialogues(path: "../data/empathetic_dialogues", split: "test",
-                                 subsets: [positive, negative])
-    limit: 1
+    source: empathetic_dialogues(path: "../data/empathetic_dialogues", split: "valid")
 }
 
 reward persona_reward = rm(tiny) + 0.5 * format(think_min: 1, answer_max: 4)
@@ -47,9 +45,9 @@ pipeline {
     personas: [anchor, beacon]
     load_dataset { data: [train, held] }
     train_sft { data: train epochs: 1 batch: 2 max_length: 2048 }
-    sample_candidates { data: train k: 4 max_tokens: 8 }
+    sample_candidates { data: train k: 6 max_tokens: 8 }
     judge_candidates { judge: offline rubric: agent_criteria }
-    build_preferences { delta: 0.0 holdout: 0.5 }
+    build_preferences { delta: 0.0 holdout: 0.4 }
     train_reward_model { base: tiny epochs: 1 batch: 2 max_length: 2048 }
     align_personas { data: train reward: persona_reward group: 2 batch: 2 max_tokens: 6 max_steps: 1 lr: 0.01 }
     optimize_director { data: train reward: group_reward turns: 2 group: 2 batch: 1 max_tokens: 6 max_steps: 1 lr: 0.01 }
@@ -78,9 +76,12 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
 
     // The reward model's held-out pairs: none is in its training file, nor is any of their
     // contexts, and the reward model measured exactly them.
-    let (prefs, _) = co.artifact("L/build_preferences/train");
-    let train = lines(&prefs.join("preferences.jsonl"));
-    let held = lines(&prefs.join("preferences_heldout.jsonl"));
+    let (mut train, mut held) = (Vec::new(), Vec::new());
+    {
+        let (prefs, _) = co.artifact("L/build_preferences/train.all");
+        train.extend(lines(&prefs.join("preferences.jsonl")));
+        held.extend(lines(&prefs.join("preferences_heldout.jsonl")));
+    }
     assert!(!held.is_empty() && !train.is_empty(), "{train:?} {held:?}");
     let pair = |r: &serde_json::Value| {
         (
@@ -102,11 +103,11 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
     assert_eq!(rm["summary"]["heldout_pairs"], held.len(), "{rm}");
     assert_eq!(rm["summary"]["train_pairs"], train.len(), "{rm}");
 
-    // pi_SFT against the aligned speakers: 2 held-out contexts x 2 personas.
+    // pi_SFT against the aligned speakers: 3 held-out contexts x 2 personas.
     let (speakers, m) = co.artifact("L/compare_policies/speakers");
     assert_eq!(m["summary"]["before"], "sft", "{m}");
     let rows = lines(&speakers.join("pairs.jsonl"));
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 6);
     for r in &rows {
         assert!(
             r["before"]["rm"].is_number() && r["after"]["judge"].is_number(),
@@ -139,7 +140,7 @@ fn heldout_pairs_are_never_trained_on_and_policies_are_compared_with_intervals()
 
     // The untrained against the trained director: one episode per held-out context.
     let (director, m) = co.artifact("L/compare_policies/director");
-    assert_eq!(lines(&director.join("pairs.jsonl")).len(), 2);
+    assert_eq!(lines(&director.join("pairs.jsonl")).len(), 3);
     let names: Vec<&str> = m["summary"]["metrics"]
         .as_array()
         .unwrap()
