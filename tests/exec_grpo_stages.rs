@@ -281,7 +281,8 @@ fn sigint_during_grpo_checkpoints_and_the_rerun_resumes_from_that_step() {
         "{log}"
     );
     assert!(
-        log.contains("interrupted (SIGINT)") && log.contains("run the same command again to resume"),
+        log.contains("interrupted (SIGINT)")
+            && log.contains("run the same command again to resume"),
         "{log}"
     );
     assert!(has_checkpoint(&store), "no checkpoint was written:\n{log}");

@@ -279,7 +279,10 @@ fn adding_or_editing_another_split_reruns_nothing() {
     let co = Checkout::new();
     let first = co.run(&[]);
     assert_eq!(ids(&first, "executed"), sorted(&STAGES));
-    let data = co.dir.path().join("tests/fixtures/data/empathetic_dialogues");
+    let data = co
+        .dir
+        .path()
+        .join("tests/fixtures/data/empathetic_dialogues");
     std::fs::copy(data.join("test.csv"), data.join("train.csv")).unwrap();
     let mut valid = std::fs::read_to_string(data.join("valid.csv")).unwrap();
     valid.push_str(&valid.lines().nth(1).unwrap().to_string());

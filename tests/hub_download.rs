@@ -412,5 +412,8 @@ fn two_concurrent_downloads_of_one_model_do_not_corrupt_the_cache() {
     }
     let blobs = sorted_names(&cache.path().join("models--tiny-org--tiny-llama/blobs"));
     assert_eq!(blobs.len(), NEEDED_LLAMA.len(), "{blobs:?}");
-    assert!(!blobs.iter().any(|b| b.ends_with(".incomplete")), "{blobs:?}");
+    assert!(
+        !blobs.iter().any(|b| b.ends_with(".incomplete")),
+        "{blobs:?}"
+    );
 }

@@ -144,7 +144,8 @@ fn every_item_is_scored_or_failed_and_the_cache_answers_the_rerun() {
     let (kind, reason) = failed("badbody");
     assert_eq!(kind, FailureKind::Transient);
     assert!(
-        reason.contains("gave up after 4 attempts") && reason.contains("choices[0].message.content"),
+        reason.contains("gave up after 4 attempts")
+            && reason.contains("choices[0].message.content"),
         "{reason}"
     );
 

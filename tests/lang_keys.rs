@@ -443,8 +443,12 @@ fn checkpoint_every_changes_no_key() {
     assert_eq!(every_step.matches("checkpoint_every: 1").count(), 2);
     let plan = compile_text("quickstart.mascot", &every_step);
     // The value is still in the parameters the stage runs with.
-    assert!(plan.stages().iter().any(|s| s.kind == StageKind::AlignPersonas
-        && s.params.to_string().contains("\"checkpoint_every\":1")));
+    assert!(
+        plan.stages()
+            .iter()
+            .any(|s| s.kind == StageKind::AlignPersonas
+                && s.params.to_string().contains("\"checkpoint_every\":1"))
+    );
     assert!(changed(&base, &plan).is_empty());
     // A parameter that changes results next to it still changes the key.
     let other = compile_text(

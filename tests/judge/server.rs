@@ -241,7 +241,10 @@ fn handle(mut request: tiny_http::Request, state: &Mutex<State>, expected_key: O
         // error page from a gateway with status 200.
         ("emptychoices_once", 1) => status(200, r#"{"choices": []}"#),
         ("cutbody_once", 1) => status(200, r#"{"id": "test", "choices": [{"index": 0, "mess"#),
-        ("nocontent_once", 1) => status(200, r#"{"choices": [{"index": 0, "message": {"role": "assistant"}}]}"#),
+        ("nocontent_once", 1) => status(
+            200,
+            r#"{"choices": [{"index": 0, "message": {"role": "assistant"}}]}"#,
+        ),
         ("html200_once", 1) => status(200, "<html><body>Bad gateway</body></html>"),
         ("slow", _) => {
             std::thread::sleep(Duration::from_millis(50));
