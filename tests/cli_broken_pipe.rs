@@ -32,6 +32,8 @@ fn into_closed_pipe(args: &str, stderr_too: bool) -> (i32, String) {
 #[test]
 fn printing_subcommands_stop_quietly_when_stdout_closes() {
     let store = tempfile::tempdir().unwrap();
+    // A dry run creates no store, so the `cache` commands get an empty one.
+    std::fs::create_dir_all(store.path().join("objects")).unwrap();
     let store = store.path().display().to_string();
     let model = "tests/fixtures/models/tiny-llama";
     let commands = [

@@ -50,7 +50,7 @@ pipeline {
     build_preferences { delta: 0.0 holdout: 0.4 }
     train_reward_model { base: tiny epochs: 1 batch: 2 max_length: 2048 }
     align_personas { data: train reward: persona_reward group: 2 batch: 2 max_tokens: 6 max_steps: 1 lr: 0.01 }
-    optimize_director { data: train reward: group_reward turns: 2 group: 2 batch: 1 max_tokens: 6 max_steps: 1 lr: 0.01 }
+    optimize_director { data: train reward: group_reward turns: 2 group: 2 batch: 2 max_tokens: 6 max_steps: 1 lr: 0.01 }
     compare_policies { data: held judge: offline rubric: agent_criteria reward: group_reward turns: 2 max_tokens: 6 resamples: 200 }
     report { title: "learning" }
 }

@@ -159,13 +159,17 @@ impl HubCache {
             .collect::<PathBuf>()
             .join("blobs")
             .join(etag);
+        // Unique per process and per call: two threads of one process may link the same
+        // file at once (two runs of a stage pool resolving one model).
+        static LINKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let tmp = parent.join(format!(
-            ".{}.{}.symlink.tmp",
+            ".{}.{}.{}.symlink.tmp",
             pointer
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            std::process::id()
+            std::process::id(),
+            LINKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         let _ = std::fs::remove_file(&tmp);
         symlink(&target, &tmp).map_err(|e| HubError::io(&tmp, e))?;

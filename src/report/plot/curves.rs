@@ -95,7 +95,7 @@ impl Figure for CurveChart {
                 .light_line_style(RGBColor(238, 238, 238))
                 // Steps are integers: at most one tick per step, fractional ticks unlabelled
                 // (a 2-step run read "1 1 1 2 2 2").
-                .x_labels(((last - first).round() as usize + 1).clamp(2, 6))
+                .x_labels(((last - first).round().clamp(0.0, 16.0) as usize + 1).clamp(2, 6))
                 .y_labels(6)
                 .x_desc("step")
                 .label_style(text_style(12))
