@@ -143,15 +143,19 @@ pub fn generate_batched(
                 got: got.len(),
             });
         }
-        out.extend(got.into_iter().map(|mut c| {
-            let reply = read_reply(&c.text, thinking);
-            c.visible = reply.visible;
-            c.think = reply.think;
-            c.truncated = reply.truncated;
-            c
-        }));
+        out.extend(got.into_iter().map(|c| with_reply(c, thinking)));
     }
     Ok(out)
+}
+
+/// `c` with its visible text, think trace and truncation read from its raw text under the
+/// thinking switch its prompt was rendered with.
+pub fn with_reply(mut c: Completion, thinking: Thinking) -> Completion {
+    let reply = read_reply(&c.text, thinking);
+    c.visible = reply.visible;
+    c.think = reply.think;
+    c.truncated = reply.truncated;
+    c
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! (grouped by speaker model, one batched call per model), the single-assistant prompts, the
 //! self-consistency samples, or the MultiAgentESC pipeline ([`crate::dialogue::esc`]).
 
-use crate::dialogue::chat_model::{ChatModel, Completion, Decoding, generate_batched};
+use crate::dialogue::chat_model::{
+    ChatModel, Completion, Decoding, effective_thinking, generate_batched, with_reply,
+};
 use crate::dialogue::config::ConversationConfig;
 use crate::dialogue::episode::EpisodeStart;
 use crate::dialogue::error::DialogueError;
@@ -178,11 +180,20 @@ fn persona_replies(
         })
         .collect();
     let outs = match generate_across(speakers, &across, cfg.batch_size) {
-        Some(out) => out.map_err(|source| DialogueError::Model {
-            role: "speaker".into(),
-            turn,
-            source,
-        })?,
+        // Read as `generate_batched` reads its completions (visible text, think trace).
+        Some(out) => out
+            .map_err(|source| DialogueError::Model {
+                role: "speaker".into(),
+                turn,
+                source,
+            })?
+            .into_iter()
+            .zip(&calls)
+            .map(|(cs, (m, _, _, decoding))| {
+                let thinking = effective_thinking(speakers[*m], decoding);
+                cs.into_iter().map(|c| with_reply(c, thinking)).collect()
+            })
+            .collect::<Vec<Vec<Completion>>>(),
         None => calls
             .iter()
             .map(|(m, _, chats, decoding)| {
