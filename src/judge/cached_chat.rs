@@ -194,9 +194,6 @@ mod tests {
         fn identity(&self) -> Value {
             json!({"backend": "fake"})
         }
-        fn temperature(&self) -> f32 {
-            0.0
-        }
         fn complete(
             &self,
             _requests: &[ChatRequest],
@@ -219,9 +216,6 @@ mod tests {
     impl ChatBackend for Echo {
         fn identity(&self) -> Value {
             json!({"backend": "fake"})
-        }
-        fn temperature(&self) -> f32 {
-            0.0
         }
         fn complete(
             &self,

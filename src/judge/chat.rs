@@ -54,9 +54,6 @@ pub trait ChatBackend: std::fmt::Debug {
     /// (timeouts, concurrency, retries, the key's variable name) are left out.
     fn identity(&self) -> Value;
 
-    /// The sampling temperature.
-    fn temperature(&self) -> f32;
-
     /// Attempts repeated so far by this backend after a transport fault (429, 5xx, timeouts,
     /// a 2xx whose body is not a chat completion), over its whole life; 0 for backends that
     /// never retry. Callers take differences around a batch.

@@ -83,10 +83,6 @@ impl ChatBackend for LocalBackend {
         })
     }
 
-    fn temperature(&self) -> f32 {
-        self.config.temperature
-    }
-
     fn complete(
         &self,
         requests: &[ChatRequest],

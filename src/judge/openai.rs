@@ -259,10 +259,6 @@ impl ChatBackend for OpenAiBackend {
         })
     }
 
-    fn temperature(&self) -> f32 {
-        self.config.temperature
-    }
-
     fn retries(&self) -> usize {
         self.retries.load(Ordering::Relaxed)
     }
