@@ -134,7 +134,12 @@ fn directives_steer_speakers_and_failures_fall_back_to_least_recently_used() {
     }
     assert_eq!(c0.tokens, sum);
     assert!(sum.prompt > 0 && sum.output > 0);
-    assert_eq!(episode_diverse(&rows[0], 3), 1.0);
+    // Regression: the fallback's least-recently-used order is diverse by construction (3
+    // distinct speakers, none twice in a row), so a director whose directives named no
+    // persona was rewarded as if it had chosen well. An episode with a fallback scores 0.
+    assert_eq!(c0.distinct_speakers, 3);
+    assert_eq!(episode_diverse(&rows[0], 3), 0.0);
+    assert_eq!(episode_diverse(&rows[1], 3), 0.0);
 
     // One batched director call and one speaker call per turn, both episodes in each.
     let dc = d.calls();

@@ -271,6 +271,52 @@ fn the_summary_is_printed_when_the_run_record_cannot_be_written() {
     assert_eq!(ids(&v, "cached"), sorted(&STAGES));
 }
 
+/// A model stage expected to hold more memory than it may use is refused before it starts
+/// (rather than killed by the kernel mid-run), naming the stage, its estimate and the limit;
+/// `--max-memory` lets it run.
+#[test]
+fn a_stage_over_the_memory_limit_is_refused_before_it_starts() {
+    let co = Checkout::new();
+    let file = co.file();
+    let (code, out, err) = mascot(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--json",
+            "--keep-going",
+            "--max-memory",
+            "1K",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "the run must fail: {err}");
+    let v = last_json(&out);
+    let model_stages: Vec<String> = STAGES
+        .iter()
+        .filter(|s| s.contains("sample_candidates"))
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(ids(&v, "failed"), model_stages, "{v}");
+    assert!(
+        ids(&v, "executed").iter().all(|id| !id.contains("sample_candidates")),
+        "{v}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.contains("[tiny/sample_candidates/positive] FAILED"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains("refused before starting"), "{line}");
+    assert!(line.contains("expected to hold about 2 MiB"), "{line}");
+    assert!(line.contains("more than the 0 MiB"), "{line}");
+    assert!(line.contains("--max-memory 1G"), "{line}");
+
+    // Given room, the same stages run, and the report that waited on them.
+    let v = co.run(&["--max-memory", "8G"]);
+    let mut expected = model_stages.clone();
+    expected.insert(0, "tiny/report".to_string());
+    assert_eq!(ids(&v, "executed"), expected, "{v}");
+}
+
 /// Regression: a dataset was keyed as its whole folder, so adding the ED `train.csv` (which
 /// reproducing the paper needs) or editing another split reran every stage of an
 /// experiment. A `load_dataset` stage is keyed by the file its split reads.

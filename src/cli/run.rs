@@ -38,10 +38,42 @@ pub struct RunArgs {
     /// estimates fit in the memory available).
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
+    /// The most memory one model stage on the CPU may be expected to hold (`24G`, `512M`):
+    /// a stage whose estimate is larger fails before it starts, instead of being killed by
+    /// the kernel mid-run. The estimate is the f32 size of the weights it loads (8x a GGUF
+    /// file, 2x bf16 safetensors) times 5 for training stages and 2 for the others. Default:
+    /// the memory the machine has available when the run starts.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     /// `--executor` and the SLURM settings (they override the experiment's `executor`
     /// declaration).
     #[command(flatten)]
     pub executor: ExecutorFlags,
+}
+
+/// A size in bytes from `24G`, `512M`, `64K`, `1.5G` (powers of 1024) or a plain number.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], t[i..].to_ascii_uppercase()),
+        None => (t, String::new()),
+    };
+    let scale: u64 = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("`{text}`: the unit must be K, M, G or T (`24G`)")),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (`24G`, `512M`)"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("`{text}`: the size must be positive"));
+    }
+    Ok((value * scale as f64) as u64)
 }
 
 fn default_jobs() -> usize {
@@ -81,6 +113,7 @@ pub fn run(args: RunArgs) -> u8 {
         variants: args.variants.clone(),
         progress: ProgressMode::Auto,
         executor: choice.executor.clone(),
+        max_memory: args.max_memory,
     };
     if !args.dry_run && choice.executor != Executor::Local {
         errln(&choice.headline(&declared_in));
@@ -366,5 +399,21 @@ pub fn load_plan(file: &Path, sets: &[String]) -> miette::Result<(Plan, PathBuf)
             "cannot compile `{}`",
             file.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("24G"), Ok(24 << 30));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("0G").is_err());
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! `I_diverse`, exactly: for an episode whose speakers are `s_1..s_N`, it is 1 when no
 //! speaker speaks twice in a row (`s_t != s_{t-1}` for every `t`) and at least
-//! `min(N, |personas|)` distinct speakers speak; otherwise 0.
+//! `min(N, |personas|)` distinct speakers speak; otherwise 0. An episode in which the
+//! director named no persona on some turn (its speaker chosen by the fallback rule) scores 0.
 //!
 //! `R_coherence` comes from a [`CoherenceScorer`] (a judge's relevance/coherence criterion,
 //! a Likert score scaled to [0, 1] by [`scale_to_unit`]).
@@ -28,8 +29,18 @@ pub fn diverse<S: AsRef<str>>(speakers: &[S], personas: usize) -> f64 {
     }
 }
 
-/// The diversity indicator of an episode.
+/// The diversity indicator of an episode. It rewards the director's selections: an episode
+/// with a turn whose speaker came from the fallback rule (the director's directive named no
+/// persona) scores 0, since the fallback's least-recently-used order is diverse by
+/// construction and would otherwise reward a director for writing no usable directive.
 pub fn episode_diverse(row: &ConversationRow, personas: usize) -> f64 {
+    if row
+        .turns
+        .iter()
+        .any(|t| t.directive.as_ref().is_some_and(|d| d.fallback))
+    {
+        return 0.0;
+    }
     let speakers: Vec<&str> = row.turns.iter().map(|t| t.speaker.as_str()).collect();
     diverse(&speakers, personas)
 }

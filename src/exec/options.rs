@@ -28,6 +28,11 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Default: [`Executor::Local`].
     pub executor: Executor,
+    /// The most memory one heavy stage on the CPU may be expected to hold, in bytes: a
+    /// stage whose estimate ([`crate::exec::device::memory_estimate`]) is larger is refused
+    /// before it starts. `None` (the default): the memory the machine has available when
+    /// the run starts.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -39,6 +44,7 @@ impl Default for RunOptions {
             variants: Vec::new(),
             progress: ProgressMode::Quiet,
             executor: Executor::Local,
+            max_memory: None,
         }
     }
 }

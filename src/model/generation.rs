@@ -168,20 +168,25 @@ fn generate_inner(
     let batch = prompts.len();
     let lengths: Vec<usize> = prompts.iter().map(Vec::len).collect();
     let width = lengths.iter().copied().max().unwrap_or(0);
-    let mut ids = Vec::with_capacity(batch * width);
-    for prompt in prompts {
+    // A prompt repeated in the batch (GRPO's G completions, K candidates) is prefilled once
+    // and its key/value cache copied to every row that repeats it.
+    let (unique, rows) = distinct_prompts(prompts);
+    let mut ids = Vec::with_capacity(unique.len() * width);
+    for prompt in &unique {
         ids.extend(std::iter::repeat_n(PAD_ID as i32, width - prompt.len()));
         ids.extend(prompt.iter().map(|&id| id as i32));
     }
-    let (positions, key_valid) = left_padded_layout(&lengths, width);
+    let unique_lengths: Vec<usize> = unique.iter().map(|p| p.len()).collect();
+    let (positions, key_valid) = left_padded_layout(&unique_lengths, width);
     let capacity = width + cfg.max_tokens;
     let (mut stepper, logits) = Stepper::prefill(
         decoder,
         host.as_ref(),
-        int_tensor(ids, [batch, width], &device),
+        int_tensor(ids, [unique.len(), width], &device),
         &positions,
         key_valid,
         capacity,
+        (unique.len() < batch).then_some(rows.as_slice()),
     )?;
     let seeds: Vec<u64> = (0..batch).map(|i| sequence_seed(cfg.seed, i)).collect();
     let (outputs, texts) = sample_loop(
@@ -195,6 +200,23 @@ fn generate_inner(
         on_token,
     )?;
     finish_generations(prompts, outputs, texts, tokenizer)
+}
+
+/// The distinct prompts of `prompts` in order of first appearance, and for each prompt the
+/// index of its distinct copy.
+fn distinct_prompts(prompts: &[Vec<u32>]) -> (Vec<&Vec<u32>>, Vec<usize>) {
+    let mut unique: Vec<&Vec<u32>> = Vec::new();
+    let mut first: std::collections::HashMap<&[u32], usize> = std::collections::HashMap::new();
+    let rows = prompts
+        .iter()
+        .map(|p| {
+            *first.entry(p.as_slice()).or_insert_with(|| {
+                unique.push(p);
+                unique.len() - 1
+            })
+        })
+        .collect();
+    (unique, rows)
 }
 
 /// The seed of sequence `i` of a call seeded with `seed`.
@@ -328,6 +350,7 @@ pub fn stepwise_logits(
         &positions,
         key_valid,
         width + steps,
+        None,
     )?;
     let mut all = vec![logits];
     for t in 0..steps {
@@ -363,8 +386,11 @@ pub(crate) enum Stepper<'a> {
 }
 
 impl<'a> Stepper<'a> {
-    /// Runs the prompts `ids` `[batch, width]` and returns the stepper with the last
-    /// position's logits `[batch * vocab]`.
+    /// Runs the prompts `ids` `[prefilled, width]` and returns the stepper with the last
+    /// position's logits `[batch * vocab]`. With `rows`, the stepper decodes one sequence
+    /// per entry, sequence `b` starting from prompt `rows[b]` (its cache copied); without,
+    /// one per prompt.
+    #[allow(clippy::too_many_arguments)]
     fn prefill(
         decoder: &'a Decoder,
         host: Option<&'a (Arc<HostWeights>, Vec<LayerAdapters>)>,
@@ -372,9 +398,10 @@ impl<'a> Stepper<'a> {
         positions: &[Vec<usize>],
         key_valid: Vec<Vec<bool>>,
         capacity: usize,
+        rows: Option<&[usize]>,
     ) -> Result<(Self, Vec<f32>), ModelError> {
         let device = ids.device();
-        let [batch, width] = ids.dims();
+        let [_, width] = ids.dims();
         let mut cache = KvCache::new(decoder.num_layers());
         let hidden = decoder.forward_hidden(
             ids,
@@ -384,7 +411,21 @@ impl<'a> Stepper<'a> {
             },
             Some(&mut cache),
         );
-        let last = hidden.narrow(1, width - 1, 1);
+        let mut last = hidden.narrow(1, width - 1, 1);
+        let mut key_valid = key_valid;
+        if let Some(rows) = rows {
+            let index = Tensor::<1, Int>::from_data(
+                TensorData::new(rows.iter().map(|&r| r as i32).collect(), [rows.len()]),
+                &device,
+            );
+            last = last.select(0, index.clone());
+            for layer in &mut cache.layers {
+                layer.keys = layer.keys.take().map(|k| k.select(0, index.clone()));
+                layer.values = layer.values.take().map(|v| v.select(0, index.clone()));
+            }
+            key_valid = rows.iter().map(|&r| key_valid[r].clone()).collect();
+        }
+        let batch = key_valid.len();
         match host {
             None => {
                 let logits = read_logits(decoder.logits(last))?;

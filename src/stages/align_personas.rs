@@ -34,7 +34,8 @@ use crate::util::{read_jsonl, write_json};
 ///    the update in micro-batches of 2 completions; `batch` counts completions (TRL's
 ///    per_device_train_batch_size), incomplete last generation batches of an epoch are
 ///    dropped (TRL's step count).
-pub const VERSION: u32 = 3;
+/// 4: the update one completion per forward pass (was 2).
+pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: AlignPersonasParams = ctx.params()?;

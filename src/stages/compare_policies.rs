@@ -44,7 +44,9 @@ use crate::train::reward::load_reward_model;
 use crate::util::{read_jsonl, write_json, write_jsonl};
 
 /// Bump when what this stage writes changes (reruns `compare_policies` stages only).
-pub const VERSION: u32 = 1;
+/// 2: the diversity term is 0 for an episode with a fallback turn (the director's group
+///    reward counts its own selections only).
+pub const VERSION: u32 = 2;
 
 /// The interval's level.
 pub const LEVEL: f64 = 0.95;

@@ -34,8 +34,10 @@ pub fn without_lora(spec: &ModelSpec) -> ModelSpec {
 
 /// Completions per forward/backward pass of a GRPO stage's update (gradients accumulated,
 /// the loss is the whole batch's): bounds the activations kept for the backward pass,
-/// which with the whole batch at once were most of a stage's peak memory.
-pub const STAGE_MICRO_BATCH: usize = 2;
+/// which with the whole batch at once were most of a stage's peak memory. One: a director
+/// episode of the quickstart is ~540 tokens, whose attention weights alone (two `[heads,
+/// T, T]` tensors kept per layer) take ~0.6 GB a sequence.
+pub const STAGE_MICRO_BATCH: usize = 1;
 
 /// The library config of a stage's GRPO fields (fields left out keep the library defaults).
 pub fn grpo_config(p: &GrpoParams, seed: u64, stage: &str) -> miette::Result<GrpoConfig> {

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod director_rollouts;
 pub mod grpo_run;
+pub mod micro_batches;
 pub mod output;
 pub mod registry;
 pub mod sampler;

@@ -44,7 +44,9 @@ use crate::util::{read_jsonl, write_json, write_jsonl};
 ///    `generate_conversations`' episode shape (simulated users when the pipeline has them,
 ///    per-role budgets); `batch` counts completions (TRL's step count).
 ///    the ED situation moved from the conversation block into the system prompts.
-pub const VERSION: u32 = 4;
+/// 5: the update one completion per forward pass (was 2); the diversity term is 0 for an
+///    episode with a fallback turn (the fallback's order was rewarded as the director's).
+pub const VERSION: u32 = 5;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
     let params: OptimizeDirectorParams = ctx.params()?;

@@ -48,6 +48,9 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         });
         return Ok(out);
     }
+    let Some(model) = &params.model else {
+        miette::bail!("sample_candidates: the plan names neither a model nor a teacher to sample from");
+    };
     let sft = ctx.inputs.iter().find(|i| i.kind == StageKind::TrainSft);
     let sampler = match sft {
         Some(sft) => {
@@ -55,9 +58,9 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
                 "sampling with the SFT adapter of `{}` (pi_SFT)",
                 sft.id
             ));
-            ModelSampler::load_with_adapter(&params.model, ctx.base_dir, &sft.dir)?
+            ModelSampler::load_with_adapter(model, ctx.base_dir, &sft.dir)?
         }
-        None => ModelSampler::load(&params.model, ctx.base_dir)?,
+        None => ModelSampler::load(model, ctx.base_dir)?,
     };
     sample_with(ctx, &params, &sampler)
 }

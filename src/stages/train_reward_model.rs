@@ -12,6 +12,7 @@ use crate::stages::output::StageOutput;
 use crate::stages::train_progress::{StageTrainProgress, checkpoint_every};
 use crate::train::reward::{PreferencePair, RewardConfig, RewardRun, train_reward_model};
 use crate::train::{LoopConfig, OptimizerConfig};
+use crate::stages::micro_batches::micro_batches;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `train_reward_model` stages only).
@@ -19,10 +20,6 @@ use crate::util::read_jsonl;
 /// 3: at most 2 pairs per forward pass (was 8): the activations of 16 sequences of up to
 ///    512 tokens were most of the quickstart's peak memory.
 pub const VERSION: u32 = 3;
-
-/// Most pairs in one forward pass; a larger `batch` is accumulated over several passes
-/// (the loss is the whole batch's). Bounds the activations kept for the backward pass.
-pub const MAX_MICRO_BATCH: usize = 2;
 
 /// Optimizer steps between checkpoints.
 pub const CHECKPOINT_EVERY: usize = 25;
@@ -113,29 +110,4 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
             "heldout_loss": summary.heldout.as_ref().map(|h| h.loss),
         }),
     })
-}
-
-/// `batch` pairs per step as (pairs per forward pass, passes): the largest divisor of
-/// `batch` not above [`MAX_MICRO_BATCH`], so a step's loss is exactly its whole batch's.
-pub fn micro_batches(batch: usize) -> (usize, usize) {
-    let batch = batch.max(1);
-    let micro = (1..=MAX_MICRO_BATCH.min(batch))
-        .rev()
-        .find(|m| batch.is_multiple_of(*m))
-        .unwrap_or(1);
-    (micro, batch / micro)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::micro_batches;
-
-    #[test]
-    fn batches_split_into_exact_micro_batches() {
-        assert_eq!(micro_batches(32), (2, 16));
-        assert_eq!(micro_batches(4), (2, 2));
-        assert_eq!(micro_batches(1), (1, 1));
-        assert_eq!(micro_batches(13), (1, 13));
-        assert_eq!(micro_batches(0), (1, 1));
-    }
 }

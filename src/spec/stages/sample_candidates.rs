@@ -27,7 +27,7 @@ pub const SPEC: KindSpec = KindSpec {
     fields: FIELDS,
     plan: Planner::PerVariant(plan),
     problems,
-    device: |p| model_device::<SampleCandidatesParams>(p, |p| Some(&p.model)),
+    device: |p| model_device::<SampleCandidatesParams>(p, |p| p.model.as_ref()),
 };
 
 pub const FIELDS: &[FieldSpec] = &[
@@ -71,7 +71,11 @@ pub struct PersonaPrompt {
 /// the `train_sft` policy when the speaker samples).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleCandidatesParams {
-    pub model: ModelSpec,
+    /// The sampling model; absent when a `teacher` samples (not written then, so a teacher's
+    /// candidates do not depend on the speaker, and variants or sweeps over the speaker share
+    /// them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSpec>,
     pub personas: Vec<Persona>,
     /// K, at least 2.
     pub k: usize,
@@ -100,13 +104,15 @@ fn plan(f: &Fields, p: &PipelineView, g: &mut dyn Graph) -> Result<(), LowerErro
     } else {
         first(g, StageKind::TrainSft)
     };
-    let model = match fixed {
-        Some(m) => m,
-        None => speaker(p)?,
+    let model = match (&teacher, fixed) {
+        (Some(_), _) => None,
+        (None, Some(m)) => Some(m),
+        (None, None) => Some(speaker(p)?),
     };
-    let external = match &teacher {
-        Some(t) => judge_weights(t),
-        None => weights(&[&model]),
+    let external = match (&teacher, &model) {
+        (Some(t), _) => judge_weights(t),
+        (None, Some(m)) => weights(&[m]),
+        (None, None) => Vec::new(),
     };
     let params = SampleCandidatesParams {
         model,
