@@ -97,6 +97,7 @@ fn lora_step(c: &mut Criterion) {
             .map(String::from)
             .to_vec(),
         rslora: false,
+        layers: None,
     };
     let base = load_gguf(&path, device).unwrap();
     reset_peak_rss();

@@ -298,7 +298,9 @@ fn a_stage_over_the_memory_limit_is_refused_before_it_starts() {
         .collect();
     assert_eq!(ids(&v, "failed"), model_stages, "{v}");
     assert!(
-        ids(&v, "executed").iter().all(|id| !id.contains("sample_candidates")),
+        ids(&v, "executed")
+            .iter()
+            .all(|id| !id.contains("sample_candidates")),
         "{v}"
     );
     let line = err

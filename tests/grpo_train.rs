@@ -48,6 +48,7 @@ fn policy() -> LoadedModel {
         .map(String::from)
         .to_vec(),
         rslora: false,
+        layers: None,
     };
     LoadedModel::tiny(&tiny(), Device::flex().autodiff())
         .unwrap()

@@ -109,6 +109,7 @@ fn adapters_attached_trainable_and_merged_decode_the_same_on_both_paths() {
         dropout: 0.5,
         targets: vec!["q_proj".into(), "v_proj".into(), "up_proj".into()],
         rslora: false,
+        layers: None,
     };
     let device = Device::flex().autodiff();
     device.seed(1);

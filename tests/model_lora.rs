@@ -31,6 +31,7 @@ fn lora_spec() -> LoraSpec {
         dropout: 0.0,
         targets: vec!["q_proj".into(), "v_proj".into(), "down_proj".into()],
         rslora: false,
+        layers: None,
     }
 }
 
@@ -266,4 +267,83 @@ fn spec_with_lora_loads_trainable_adapters() {
     assert!(layer.mlp.up_proj.lora.is_none());
     let inference = LoadedModel::load(&spec, Path::new(".")).unwrap();
     assert!(!inference.device.is_autodiff());
+}
+
+/// PEFT's `layers_to_transform`: only the listed layers get adapters, train, save and load
+/// (the config names them, as PEFT writes it: a list, or one bare integer); a layer the
+/// model lacks is a clear error.
+#[test]
+fn adapters_on_listed_layers_only() {
+    let spec = LoraSpec {
+        layers: Some(vec![1]),
+        ..lora_spec()
+    };
+    let device = Device::flex().autodiff();
+    let mut model = LoadedModel::tiny(&tiny_config(), device)
+        .unwrap()
+        .with_new_lora(&spec, 1)
+        .unwrap();
+    assert!(model.decoder.layers[0].self_attn.q_proj.lora.is_none());
+    assert!(model.decoder.layers[1].self_attn.q_proj.lora.is_some());
+    let before = model
+        .completion_logprobs(&pairs(&model))
+        .unwrap()
+        .to_vecs()
+        .unwrap();
+    let mut optim = AdamConfig::new().init();
+    for _ in 0..3 {
+        let scored = model.completion_logprobs(&pairs(&model)).unwrap();
+        let loss = scored.sequence_sums().mean().neg();
+        let grads = GradientsParams::from_grads(loss.backward(), &model.decoder);
+        model.decoder = optim.step(1e-2, model.decoder, grads);
+    }
+    let trained = model
+        .completion_logprobs(&pairs(&model))
+        .unwrap()
+        .to_vecs()
+        .unwrap();
+    let gain: f32 = trained.iter().flatten().sum::<f32>() - before.iter().flatten().sum::<f32>();
+    assert!(
+        gain > 0.0,
+        "the top layer's adapters did not train ({gain})"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    model.save_adapter(tmp.path()).unwrap();
+    let config_path = tmp.path().join("adapter_config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    assert_eq!(config["layers_to_transform"], serde_json::json!([1]));
+    let st_bytes = std::fs::read(tmp.path().join("adapter_model.safetensors")).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&st_bytes).unwrap();
+    assert_eq!(st.names().len(), 3 * 2, "one layer x 3 targets x (A, B)");
+    assert!(st.tensor(&peft_tensor_name(0, "q_proj", 'A')).is_err());
+
+    // PEFT writes a single layer as a bare integer.
+    config["layers_to_transform"] = serde_json::json!(1);
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let reloaded = LoadedModel::tiny(&tiny_config(), Device::flex())
+        .unwrap()
+        .with_adapter(tmp.path())
+        .unwrap();
+    assert_eq!(reloaded.lora.as_ref().unwrap().layers, Some(vec![1]));
+    let reloaded_lp = reloaded
+        .completion_logprobs(&pairs(&reloaded))
+        .unwrap()
+        .to_vecs()
+        .unwrap();
+    for (x, y) in trained.iter().flatten().zip(reloaded_lp.iter().flatten()) {
+        assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+    }
+
+    let beyond = LoraSpec {
+        layers: Some(vec![2]),
+        ..lora_spec()
+    };
+    let err = LoadedModel::tiny(&tiny_config(), Device::flex())
+        .unwrap()
+        .with_new_lora(&beyond, 1)
+        .err()
+        .expect("layer 2 of a 2-layer model");
+    assert!(err.to_string().contains("layers 0 to 1"), "{err}");
 }

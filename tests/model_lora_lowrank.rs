@@ -122,6 +122,7 @@ fn rslora_scales_by_the_square_root_of_the_rank() {
         dropout: 0.1,
         targets: vec!["q_proj".into()],
         rslora: false,
+        layers: None,
     };
     assert_eq!(lora_scale(&spec), 2.0);
     spec.rslora = true;
@@ -180,6 +181,7 @@ fn dropout_zero_reproduces_the_reparameterised_training_run() {
         dropout: 0.0,
         targets: vec!["q_proj".into(), "v_proj".into(), "down_proj".into()],
         rslora: false,
+        layers: None,
     };
     let device = Device::flex().autodiff();
     let mut model = LoadedModel::tiny(&tiny, device)

@@ -102,6 +102,7 @@ fn lora_gradients_through_chunked_logprobs_match_the_full_softmax() {
         dropout: 0.0,
         targets: vec!["v_proj".into(), "up_proj".into()],
         rslora: false,
+        layers: None,
     };
     let mut model = LoadedModel::tiny(&tiny(), device.clone())
         .unwrap()

@@ -30,6 +30,7 @@ fn lora_defaults_are_the_papers_without_rslora() {
     assert!(!spec.rslora);
     let json = serde_json::to_value(&spec).unwrap();
     assert!(json.get("rslora").is_none(), "{json}");
+    assert!(json.get("layers").is_none(), "{json}");
     let back: LoraSpec = serde_json::from_value(json).unwrap();
     assert_eq!(back, spec);
 }
@@ -42,4 +43,24 @@ fn rslora_true_reaches_the_spec_and_its_serialisation() {
     let json = serde_json::to_value(&spec).unwrap();
     assert_eq!(json["rslora"], serde_json::Value::Bool(true));
     assert_eq!(mascot::model::lora::lora_scale(&spec), 32.0 / 8f64.sqrt());
+}
+
+#[test]
+fn layers_reach_the_spec_and_an_empty_list_is_refused() {
+    let spec = lora_of("{ layers: [0] }");
+    assert_eq!(spec.layers, Some(vec![0]));
+    let json = serde_json::to_value(&spec).unwrap();
+    assert_eq!(json["layers"], serde_json::json!([0]));
+
+    let src = "experiment \"x\" {}\n\
+               model m {\n\
+                   source: tiny(layers: 1, hidden: 8, intermediate: 8, heads: 1, kv_heads: 1, vocab: 300)\n\
+                   lora: { layers: [] }\n\
+               }\n";
+    let loaded = mascot::lang::load_bytes(Path::new("t.mascot"), "t.mascot", src.as_bytes());
+    let err = mascot::lang::check(&loaded)
+        .err()
+        .expect("an empty `layers` list");
+    let text = format!("{:?}", err.0);
+    assert!(text.contains("must not be empty"), "{text}");
 }

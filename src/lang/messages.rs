@@ -36,6 +36,7 @@ pub fn describe(ty: &Ty) -> String {
         }
         Ty::SymList(o) => format!("a list of {}", o.join(", ")),
         Ty::StrList => "a list of strings".into(),
+        Ty::IntList { .. } => "a list of whole numbers".into(),
         Ty::Range => "a range like `1..5`".into(),
         Ty::Ref(k) => format!("the name of a {}", k.keyword()),
         Ty::RefList(k) => format!("a list of {} names", k.keyword()),
@@ -70,6 +71,10 @@ pub fn example(ty: &Ty, field: &str) -> String {
             (*min).max(1)
         ),
         Ty::StrList => format!("write a list of strings: `{field}: [\"...\", \"...\"]`"),
+        Ty::IntList { min } => format!(
+            "write a list of whole numbers: `{field}: [{min}, {}]`",
+            min + 1
+        ),
         _ => format!("`{field}` expects {}", describe(ty)),
     }
 }

@@ -187,6 +187,20 @@ impl Checker<'_> {
                 }
                 ok.then_some(Val::List(out))
             }
+            (Ty::IntList { min }, ExprKind::List(items)) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for it in items {
+                    match self.typed_value(it, &Ty::Int { min: *min }, field) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                }
+                if ok && out.is_empty() {
+                    return self.out_of_range(e, field, "must not be empty".into());
+                }
+                ok.then_some(Val::List(out))
+            }
             (Ty::Range, ExprKind::Range { lo, hi, .. }) => {
                 if lo >= hi || !lo.is_finite() || !hi.is_finite() {
                     return self.out_of_range(

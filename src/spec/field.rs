@@ -37,6 +37,10 @@ pub enum Ty {
     /// A list of the listed symbols (a single symbol is accepted as a list of one).
     SymList(&'static [&'static str]),
     StrList,
+    /// A non-empty list of integers `>= min` (`layers: [26, 27, 28, 29]`).
+    IntList {
+        min: i64,
+    },
     Range,
     Ref(DeclKind),
     /// A list of references (a single name is accepted as a list of one).

@@ -129,6 +129,7 @@ pub fn lora(l: &Fields) -> Result<LoraSpec, LowerError> {
             .map(|s| s.0)
             .collect(),
         rslora: l.req("rslora")?,
+        layers: l.opt("layers")?,
     })
 }
 

@@ -145,6 +145,12 @@ pub struct LoraSpec {
     /// when false, so existing plans keep their content keys).
     #[serde(default, skip_serializing_if = "is_false")]
     pub rslora: bool,
+    /// The decoder layers (0-based) that get adapters, PEFT's `layers_to_transform`; every
+    /// layer when absent (not written then, so existing plans keep their content keys).
+    /// Adapting only the top layers also ends the backward pass there: the layers below
+    /// keep no activations and compute no input gradients (the CPU-sized experiments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<usize>>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -209,6 +215,7 @@ pub const LORA: &[FieldSpec] = &[
         Syms(&["q_proj", "k_proj", "v_proj", "o_proj"]),
     ),
     f("rslora", Ty::Bool, Bool(false)),
+    f("layers", Ty::IntList { min: 0 }, Optional),
 ];
 
 pub const MODEL: &[FieldSpec] = &[

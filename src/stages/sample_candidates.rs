@@ -49,7 +49,9 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         return Ok(out);
     }
     let Some(model) = &params.model else {
-        miette::bail!("sample_candidates: the plan names neither a model nor a teacher to sample from");
+        miette::bail!(
+            "sample_candidates: the plan names neither a model nor a teacher to sample from"
+        );
     };
     let sft = ctx.inputs.iter().find(|i| i.kind == StageKind::TrainSft);
     let sampler = match sft {

@@ -8,11 +8,11 @@ use crate::spec::StageKind;
 use crate::spec::stages::build_preferences::{HELDOUT, TRAIN};
 use crate::spec::stages::train_reward_model::TrainRewardModelParams;
 use crate::stages::context::StageContext;
+use crate::stages::micro_batches::micro_batches;
 use crate::stages::output::StageOutput;
 use crate::stages::train_progress::{StageTrainProgress, checkpoint_every};
 use crate::train::reward::{PreferencePair, RewardConfig, RewardRun, train_reward_model};
 use crate::train::{LoopConfig, OptimizerConfig};
-use crate::stages::micro_batches::micro_batches;
 use crate::util::read_jsonl;
 
 /// Bump when what this stage writes changes (reruns `train_reward_model` stages only).

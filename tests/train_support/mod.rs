@@ -36,6 +36,7 @@ pub fn lora(r: usize, targets: &[&str]) -> LoraSpec {
         dropout: 0.0,
         targets: targets.iter().map(|t| t.to_string()).collect(),
         rslora: false,
+        layers: None,
     }
 }
 

@@ -9,7 +9,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::linear::LowRankAdapter;
-use super::targets::{lora_scale, ordered_targets, target_linear_mut, validate_lora_spec};
+use super::targets::{
+    adapts_layer, check_lora_layers, lora_scale, ordered_targets, target_linear_mut,
+    validate_lora_spec,
+};
 use crate::model::decode::{concat_adapters, read_adapters};
 use crate::model::decoder::Decoder;
 use crate::model::error::ModelError;
@@ -66,8 +69,12 @@ fn attach_with(
     let targets = ordered_targets(spec);
     let scale = lora_scale(spec);
     let r = spec.r;
+    check_lora_layers(spec, decoder.layers.len())?;
     let mut decoder = decoder.no_grad();
     for (n, layer) in decoder.layers.iter_mut().enumerate() {
+        if !adapts_layer(spec, n) {
+            continue;
+        }
         for &target in &targets {
             let linear = target_linear_mut(layer, target)
                 .ok_or_else(|| ModelError::invalid(format!("unknown LoRA target `{target}`")))?;

@@ -8,7 +8,9 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::attach::{Factors, attach_given};
-use super::targets::{ordered_targets, target_linear, target_parent, validate_lora_spec};
+use super::targets::{
+    adapts_layer, ordered_targets, target_linear, target_parent, validate_lora_spec,
+};
 use crate::model::decoder::Decoder;
 use crate::model::error::ModelError;
 use crate::model::safetensors_source::SafetensorsSource;
@@ -69,7 +71,7 @@ impl PeftConfig {
             base_model_name_or_path: None,
             rank_pattern: None,
             alpha_pattern: None,
-            layers_to_transform: None,
+            layers_to_transform: spec.layers.as_ref().map(|l| serde_json::json!(l)),
         }
     }
 
@@ -81,6 +83,19 @@ impl PeftConfig {
             dropout: self.lora_dropout,
             targets: self.target_modules.clone(),
             rslora: self.use_rslora,
+            layers: self.layers(),
+        }
+    }
+
+    /// `layers_to_transform` as a list: PEFT writes one layer as a bare integer.
+    fn layers(&self) -> Option<Vec<usize>> {
+        match self.layers_to_transform.as_ref()? {
+            serde_json::Value::Number(n) => n.as_u64().map(|n| vec![n as usize]),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_u64().map(|n| n as usize))
+                .collect(),
+            _ => None,
         }
     }
 }
@@ -98,6 +113,9 @@ pub fn save_peft_adapter(decoder: &Decoder, spec: &LoraSpec, dir: &Path) -> Resu
     validate_lora_spec(spec)?;
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (n, layer) in decoder.layers.iter().enumerate() {
+        if !adapts_layer(spec, n) {
+            continue;
+        }
         for target in &spec.targets {
             let linear = target_linear(layer, target)
                 .ok_or_else(|| ModelError::invalid(format!("unknown LoRA target `{target}`")))?;
@@ -168,6 +186,9 @@ pub fn load_peft_adapter(
     let r = spec.r;
     let mut given = HashMap::new();
     for (n, layer) in decoder.layers.iter().enumerate() {
+        if !adapts_layer(&spec, n) {
+            continue;
+        }
         for target in ordered_targets(&spec) {
             let linear = target_linear(layer, target)
                 .ok_or_else(|| ModelError::invalid(format!("unknown LoRA target `{target}`")))?;

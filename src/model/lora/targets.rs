@@ -70,6 +70,28 @@ pub fn lora_scale(spec: &LoraSpec) -> f64 {
 }
 
 /// Checks rank, dropout and target names.
+/// Whether layer `n` gets adapters under `spec` (its `layers`, else every layer).
+pub fn adapts_layer(spec: &LoraSpec, n: usize) -> bool {
+    spec.layers
+        .as_ref()
+        .is_none_or(|layers| layers.contains(&n))
+}
+
+/// Refuses a `layers` list that names a layer the model does not have.
+pub fn check_lora_layers(spec: &LoraSpec, num_layers: usize) -> Result<(), ModelError> {
+    match spec
+        .layers
+        .as_ref()
+        .and_then(|l| l.iter().find(|&&n| n >= num_layers))
+    {
+        Some(n) => Err(ModelError::invalid(format!(
+            "LoRA `layers` names layer {n}; the model has layers 0 to {}",
+            num_layers.saturating_sub(1)
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn validate_lora_spec(spec: &LoraSpec) -> Result<(), ModelError> {
     if spec.r == 0 {
         return Err(ModelError::invalid("LoRA rank r must be positive"));
@@ -85,6 +107,11 @@ pub fn validate_lora_spec(spec: &LoraSpec) -> Result<(), ModelError> {
             "LoRA needs at least one target module (one of {})",
             LORA_TARGETS.join(", ")
         )));
+    }
+    if spec.layers.as_ref().is_some_and(|l| l.is_empty()) {
+        return Err(ModelError::invalid(
+            "LoRA `layers` must name at least one layer (leave it out for every layer)",
+        ));
     }
     for t in &spec.targets {
         if !LORA_TARGETS.contains(&t.as_str()) {

@@ -44,6 +44,7 @@ pub fn paper_lora() -> LoraSpec {
             .map(String::from)
             .to_vec(),
         rslora: false,
+        layers: None,
     }
 }
 
