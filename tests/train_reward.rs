@@ -148,6 +148,20 @@ fn heldout_accuracy_rises_on_learnable_pairs_and_the_export_scores_the_same() {
     );
     assert_eq!(accuracy, held.accuracy);
 
+    // The PEFT adapter over a fresh copy of the base (how a stage that already holds the base
+    // loads a LoRA reward model) scores as the merged folder does.
+    let over_base = mascot::train::reward::load_reward_adapter(
+        tiny_trainable(),
+        &dir.path().join(mascot::train::reward::ADAPTER_DIR),
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(over_base.pad_id, loaded.pad_id);
+    let chosen_over_base = over_base.score_chats(&chats(|p| &p.chosen)).unwrap();
+    for (merged, adapter) in chosen.iter().zip(&chosen_over_base) {
+        assert!((merged - adapter).abs() < 1e-4, "{merged} vs {adapter}");
+    }
+
     let config: serde_json::Value =
         serde_json::from_slice(&bytes(&dir.path().join("config.json"))).unwrap();
     assert_eq!(config["architectures"][0], "Qwen3ForSequenceClassification");

@@ -25,7 +25,7 @@ use crate::train::grpo::{
     WeightedReward, total_steps, train_grpo, train_per_persona,
 };
 use crate::train::metrics::read_metrics;
-use crate::train::reward::load_reward_model;
+use crate::train::reward::{ADAPTER_DIR, load_reward_adapter, load_reward_model};
 use crate::util::{read_jsonl, write_json};
 
 /// Bump when what this stage writes changes (reruns `align_personas` stages only).
@@ -34,7 +34,8 @@ use crate::util::{read_jsonl, write_json};
 ///    the update in micro-batches of 2 completions; `batch` counts completions (TRL's
 ///    per_device_train_batch_size), incomplete last generation batches of an epoch are
 ///    dropped (TRL's step count).
-/// 4: the update one completion per forward pass (was 2).
+/// 4: the update one completion per forward pass (was 2); a LoRA reward model scores over
+///    the process's shared base with its adapter (was: a merged copy of the base).
 pub const VERSION: u32 = 4;
 
 pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
@@ -192,8 +193,15 @@ fn reward_terms(
         let reward: Box<dyn crate::train::grpo::RewardFn> = match &term.signal {
             RewardSignal::Rm { base } => {
                 let rm = ctx.input(StageKind::TrainRewardModel)?;
-                let model =
-                    load_reward_model(&rm.dir.join(train_reward_model::MODEL_DIR), &base.device)?;
+                let model_dir = rm.dir.join(train_reward_model::MODEL_DIR);
+                let adapter_dir = model_dir.join(ADAPTER_DIR);
+                // A LoRA reward model rides on the process's one copy of its base.
+                let model = if adapter_dir.join("adapter_config.json").is_file() {
+                    let base = LoadedModel::load(&without_lora(base), ctx.base_dir)?;
+                    load_reward_adapter(base, &adapter_dir, &model_dir)?
+                } else {
+                    load_reward_model(&model_dir, &base.device)?
+                };
                 Box::new(RewardModelReward::new("rm", model))
             }
             RewardSignal::Format {

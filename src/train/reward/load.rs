@@ -87,6 +87,50 @@ pub fn load_reward_model(dir: &Path, device: &str) -> Result<LoadedRewardModel, 
     })
 }
 
+/// A reward model trained with LoRA, over a base the process already holds: `base` (from the
+/// process's shared copy, [`crate::model::LoadedModel::load`]) with the PEFT
+/// sequence-classification adapter in `adapter_dir` (its LoRA factors and
+/// `base_model.model.score.weight`), and the pad token of the merged folder `model_dir`'s
+/// `config.json`. Scores equal the merged folder's up to rounding, without a second copy of
+/// the base weights.
+pub fn load_reward_adapter(
+    base: crate::model::LoadedModel,
+    adapter_dir: &Path,
+    model_dir: &Path,
+) -> Result<LoadedRewardModel, TrainError> {
+    let config_path = model_dir.join("config.json");
+    let text =
+        std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
+    let raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ModelError::corrupt(&config_path, e))?;
+    let pad_id = raw
+        .get("pad_token_id")
+        .and_then(|v| v.as_u64())
+        .map(|id| id as u32);
+    let model = base.with_adapter(adapter_dir)?;
+    let hidden = model.config.hidden_size;
+    let source = SafetensorsSource::open_files(&[adapter_dir.join("adapter_model.safetensors")])?;
+    let score = source.require("base_model.model.score.weight", &[1, hidden])?;
+    let score = Linear {
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(score.data, [hidden, 1]),
+            &model.device,
+        )),
+        bias: None,
+    };
+    Ok(LoadedRewardModel {
+        model: RewardModel {
+            decoder: model.decoder,
+            score,
+        },
+        config: model.config,
+        tokenizer: model.tokenizer,
+        chat_template: model.chat_template,
+        pad_id,
+        device: model.device,
+    })
+}
+
 impl LoadedRewardModel {
     /// The tokenizer and chat template.
     pub fn codec(&self) -> ChatCodec<'_> {
