@@ -21,7 +21,7 @@ use crate::spec::persona_prompt::persona_system_prompt;
 use crate::spec::stages::load_dataset::RECORDS;
 use crate::spec::stages::train_sft::{DEMOS, TRAJECTORIES, TrainSftParams};
 use crate::stages::context::StageContext;
-use crate::stages::micro_batches::micro_batches;
+use crate::stages::micro_batches::{SFT_MICRO_BATCH, micro_batches};
 use crate::stages::output::StageOutput;
 use crate::stages::sft_trajectories::teacher_trajectories;
 use crate::stages::teacher::Teacher;
@@ -199,7 +199,7 @@ pub fn run(ctx: &StageContext) -> miette::Result<StageOutput> {
         .clone()
         .or_else(|| params.model.lora.clone())
         .unwrap_or_else(paper_lora);
-    let (micro, accum) = micro_batches(params.batch);
+    let (micro, accum) = micro_batches(params.batch, SFT_MICRO_BATCH);
     let config = SftConfig {
         train: LoopConfig {
             epochs: params.epochs,
