@@ -52,7 +52,7 @@ echo "chaos: reference: $ref_count artifacts in ${ref_seconds} s"
 
 # Compares a finished store with the reference; prints the first difference. The report's
 # pages are the one exception: their stage table shows each stage's measured wall time and
-# peak memory (README, "Memory"), which no two runs share; every other file must be equal.
+# peak memory (docs/runtime.md, "Memory"), which no two runs share; every other file must be equal.
 compare() {
     python3 - "$ref" "$1" <<'PY'
 import json, os, sys

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README "Run the tests"): fetches what the tests need, then runs them.
+# The test command (README, "The two commands"): fetches what the tests need, then runs them.
 # Works on a fresh machine with cargo, python3 and pip; needs only the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,7 @@
 //! the model runtime (burn) every model stage runs on; [`data`] reads the datasets; the
 //! method libraries [`judge`], [`train`], [`dialogue`] and [`report`] implement the paper's
 //! steps; [`stages`] holds the executable stage kinds. A module imports only the ones listed before
-//! it in the README's layering (`tests/layering.rs` checks it).
+//! it in the layering of docs/contributing.md, "Layout" (`tests/layering.rs` checks it).
 
 pub mod cli;
 pub mod data;
