@@ -30,21 +30,17 @@ const MAX_VALUE_CHARS: usize = 160;
 
 impl RunStage {
     /// The counts of a stage summary (a JSON object): strings as they are, arrays of more
-    /// than 16 items as `[n items]`, everything else as JSON, each cut to 160 characters.
+    /// than 16 items as `[n items]`, objects flattened into `name.field` entries (so that no
+    /// cell shows raw JSON objects), everything else as JSON, each cut to 160 characters.
     pub fn counts_of(summary: &serde_json::Value) -> Vec<(String, String)> {
         let Some(map) = summary.as_object() else {
             return Vec::new();
         };
-        map.iter()
-            .map(|(k, v)| {
-                let shown = match v {
-                    serde_json::Value::Array(a) if a.len() > 16 => format!("[{} items]", a.len()),
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), clip(&shown))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (k, v) in map {
+            flatten_into(k, v, 0, &mut out);
+        }
+        out
     }
 
     /// `time` and `peak_memory` from an artifact's `manifest.json` (its `resources`).
@@ -66,6 +62,24 @@ impl RunStage {
     pub fn short_key(&self) -> &str {
         self.key.get(..16).unwrap_or(&self.key)
     }
+}
+
+/// Objects nested this deep are shown as JSON rather than flattened further.
+const MAX_FLATTEN_DEPTH: usize = 2;
+
+fn flatten_into(name: &str, v: &serde_json::Value, depth: usize, out: &mut Vec<(String, String)>) {
+    let shown = match v {
+        serde_json::Value::Object(map) if depth < MAX_FLATTEN_DEPTH && !map.is_empty() => {
+            for (k, child) in map {
+                flatten_into(&format!("{name}.{k}"), child, depth + 1, out);
+            }
+            return;
+        }
+        serde_json::Value::Array(a) if a.len() > 16 => format!("[{} items]", a.len()),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.push((name.to_string(), clip(&shown)));
 }
 
 fn clip(s: &str) -> String {
@@ -93,6 +107,15 @@ mod tests {
         assert_eq!(get("many"), Some("[20 items]"));
         assert_eq!(get("text").map(|t| t.chars().count()), Some(163));
         assert!(RunStage::counts_of(&serde_json::json!(3)).is_empty());
+        // Regression: nested summaries were shown as raw JSON that overflowed the table.
+        let nested = RunStage::counts_of(&serde_json::json!({
+            "truncated": {"speaker": 3, "director": 0}, "deep": {"a": {"b": {"c": 1}}}
+        }));
+        let get = |k: &str| nested.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("truncated.speaker"), Some("3"));
+        assert_eq!(get("truncated.director"), Some("0"));
+        assert_eq!(get("deep.a.b"), Some("{\"c\":1}"));
+        assert_eq!(get("truncated"), None);
     }
 
     #[test]
