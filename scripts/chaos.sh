@@ -9,7 +9,9 @@
 # 3. After every finished pass: `mascot cache verify` must be clean, the pass's artifacts must
 #    be exactly the reference's (same keys; every file of every artifact byte-identical, by
 #    the blake3 in its manifest, which `cache verify` checks against the bytes), or the script
-#    names the first artifact and file that differ.
+#    names the first artifact and file that differ. Measurements of the run itself are the
+#    exceptions: the reports' pages (their stage table shows time and memory) and the
+#    trainers' `step_time` field in JSON and JSON Lines files.
 #
 # Kill moments are drawn uniformly over the expected remaining time of the pass (the
 # reference's wall time, scaled by the share of its artifacts not built yet), from SEED.
@@ -34,7 +36,12 @@ fi
 [[ -x "$MASCOT_BIN" ]] || { echo "chaos: $MASCOT_BIN is not an executable" >&2; exit 2; }
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# CHAOS_KEEP=1 keeps the stores (printed at the end) to inspect a difference.
+if [[ -n "${CHAOS_KEEP:-}" ]]; then
+    trap 'echo "chaos: stores kept in $work" >&2' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 ref="$work/reference"
 
 now() { date +%s.%N; }
@@ -59,6 +66,29 @@ import json, os, sys
 ref, got = sys.argv[1], sys.argv[2]
 # Files that carry measurements of the run itself (wall time, peak memory).
 VOLATILE = {"report.html", "report.md"}
+# Fields of JSON / JSON Lines files that measure the run itself: the trainers' per-step wall
+# time (TRL's `step_time`), also repeated in a stage's final metrics. Two undisturbed runs
+# differ in them; every other byte must be equal.
+VOLATILE_FIELDS = {"step_time"}
+def strip(v):
+    if isinstance(v, dict):
+        return {k: strip(x) for k, x in v.items() if k not in VOLATILE_FIELDS}
+    if isinstance(v, list):
+        return [strip(x) for x in v]
+    return v
+def parsed(store, key, path):
+    with open(os.path.join(store, "objects", key, path)) as f:
+        text = f.read()
+    if path.endswith(".jsonl"):
+        return [strip(json.loads(l)) for l in text.splitlines() if l.strip()]
+    return strip(json.loads(text))
+def same_but_timings(key, path):
+    if not (path.endswith(".json") or path.endswith(".jsonl")):
+        return False
+    try:
+        return parsed(ref, key, path) == parsed(got, key, path)
+    except (OSError, ValueError):
+        return False
 def artifacts(store):
     out = {}
     objects = os.path.join(store, "objects")
@@ -78,6 +108,8 @@ for key in sorted(set(a) | set(b)):
         if path in VOLATILE and path in fa and path in fb:
             continue
         if fa.get(path) != fb.get(path):
+            if path in fa and path in fb and same_but_timings(key, path):
+                continue
             why = "missing" if path not in fb else "extra" if path not in fa else "different bytes"
             sys.exit(f"artifact {key} ({stage}): file {path}: {why}")
 print(f"{len(a)} artifacts identical")
