@@ -35,6 +35,17 @@ fn lora_spec() -> LoraSpec {
     }
 }
 
+/// Three Adam steps raising the log-likelihood of [`pairs`].
+fn train_three_steps(model: &mut LoadedModel) {
+    let mut optim = AdamConfig::new().init();
+    for _ in 0..3 {
+        let scored = model.completion_logprobs(&pairs(model)).unwrap();
+        let loss = scored.sequence_sums().mean().neg();
+        let grads = GradientsParams::from_grads(loss.backward(), &model.decoder);
+        model.decoder = optim.step(1e-2, model.decoder.clone(), grads);
+    }
+}
+
 fn weights(t: Tensor<2>) -> Vec<f32> {
     t.into_data().try_to_vec_as::<f32>().unwrap()
 }
@@ -73,13 +84,7 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
     assert!(layer.self_attn.k_proj.lora.is_none());
     assert!(!model.decoder.embed_tokens.weight.is_require_grad());
 
-    let mut optim = AdamConfig::new().init();
-    for _ in 0..3 {
-        let scored = model.completion_logprobs(&pairs(&model)).unwrap();
-        let loss = scored.sequence_sums().mean().neg();
-        let grads = GradientsParams::from_grads(loss.backward(), &model.decoder);
-        model.decoder = optim.step(1e-2, model.decoder, grads);
-    }
+    train_three_steps(&mut model);
     let layer = &model.decoder.layers[0];
     assert_eq!(
         weights(layer.self_attn.q_proj.weight.val()),
@@ -290,13 +295,7 @@ fn adapters_on_listed_layers_only() {
         .unwrap()
         .to_vecs()
         .unwrap();
-    let mut optim = AdamConfig::new().init();
-    for _ in 0..3 {
-        let scored = model.completion_logprobs(&pairs(&model)).unwrap();
-        let loss = scored.sequence_sums().mean().neg();
-        let grads = GradientsParams::from_grads(loss.backward(), &model.decoder);
-        model.decoder = optim.step(1e-2, model.decoder, grads);
-    }
+    train_three_steps(&mut model);
     let trained = model
         .completion_logprobs(&pairs(&model))
         .unwrap()

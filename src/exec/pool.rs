@@ -76,11 +76,7 @@ pub(crate) fn execute(
                         "input `{unknown}` is not a stage of the plan (or of the selected variants)"
                     );
                     reporter.line(&format!("[{}] FAILED: {err}", stage.id));
-                    let mut rec = skipped(stage, keyed_key(&keyed[i]), String::new());
-                    rec.outcome = Outcome::Failed;
-                    rec.reasons.clear();
-                    rec.error = Some(err);
-                    records[i] = Some(rec);
+                    records[i] = Some(failed_before_start(stage, keyed_key(&keyed[i]), err));
                     continue;
                 }
                 let mut blocked_by = None;
@@ -111,11 +107,7 @@ pub(crate) fn execute(
                 if let Some(refusal) = refusal(stage, device.as_deref(), estimates[i], memory_limit)
                 {
                     reporter.line(&format!("[{}] FAILED: {refusal}", stage.id));
-                    let mut rec = skipped(stage, keyed_key(&keyed[i]), String::new());
-                    rec.outcome = Outcome::Failed;
-                    rec.reasons.clear();
-                    rec.error = Some(refusal);
-                    records[i] = Some(rec);
+                    records[i] = Some(failed_before_start(stage, keyed_key(&keyed[i]), refusal));
                     stop |= !opts.keep_going;
                     continue;
                 }
@@ -198,6 +190,16 @@ fn refusal(
 /// A `--max-memory` value just above `bytes` (whole GiB).
 fn size_flag(bytes: u64) -> String {
     format!("{}G", bytes.div_ceil(1 << 30))
+}
+
+/// The record of a stage that failed without running: `error` says why.
+fn failed_before_start(stage: &Stage, key: Option<String>, error: String) -> StageRecord {
+    StageRecord {
+        outcome: Outcome::Failed,
+        reasons: Vec::new(),
+        error: Some(error),
+        ..skipped(stage, key, String::new())
+    }
 }
 
 fn skipped(stage: &Stage, key: Option<String>, reason: String) -> StageRecord {

@@ -35,10 +35,7 @@ pub struct LoadedRewardModel {
 pub fn load_reward_model(dir: &Path, device: &str) -> Result<LoadedRewardModel, TrainError> {
     let config_path = dir.join("config.json");
     let hf = read_hf_config(&config_path)?;
-    let text =
-        std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
-    let raw: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| ModelError::corrupt(&config_path, e))?;
+    let raw = read_json(&config_path)?;
     let labels = raw
         .get("num_labels")
         .and_then(|v| v.as_u64())
@@ -58,10 +55,7 @@ pub fn load_reward_model(dir: &Path, device: &str) -> Result<LoadedRewardModel, 
         }
         .into());
     }
-    let pad_id = raw
-        .get("pad_token_id")
-        .and_then(|v| v.as_u64())
-        .map(|id| id as u32);
+    let pad_id = pad_token_id(&raw);
     let device = parse_device(device)?;
     // A classification folder has no `lm_head`: tie it to the embeddings (never used).
     let config = hf.decoder.clone().with_tie_embeddings(true);
@@ -98,15 +92,7 @@ pub fn load_reward_adapter(
     adapter_dir: &Path,
     model_dir: &Path,
 ) -> Result<LoadedRewardModel, TrainError> {
-    let config_path = model_dir.join("config.json");
-    let text =
-        std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
-    let raw: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| ModelError::corrupt(&config_path, e))?;
-    let pad_id = raw
-        .get("pad_token_id")
-        .and_then(|v| v.as_u64())
-        .map(|id| id as u32);
+    let pad_id = pad_token_id(&read_json(&model_dir.join("config.json"))?);
     let model = base.with_adapter(adapter_dir)?;
     let hidden = model.config.hidden_size;
     let source = SafetensorsSource::open_files(&[adapter_dir.join("adapter_model.safetensors")])?;
@@ -129,6 +115,20 @@ pub fn load_reward_adapter(
         pad_id,
         device: model.device,
     })
+}
+
+/// A `config.json` as JSON.
+fn read_json(path: &Path) -> Result<serde_json::Value, TrainError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+    Ok(serde_json::from_str(&text).map_err(|e| ModelError::corrupt(path, e))?)
+}
+
+/// `pad_token_id` of a config; `None` scores at the very last token.
+fn pad_token_id(config: &serde_json::Value) -> Option<u32> {
+    config
+        .get("pad_token_id")
+        .and_then(|v| v.as_u64())
+        .map(|id| id as u32)
 }
 
 impl LoadedRewardModel {
