@@ -333,7 +333,8 @@ fn adding_or_editing_another_split_reruns_nothing() {
         .join("tests/fixtures/data/empathetic_dialogues");
     std::fs::copy(data.join("test.csv"), data.join("train.csv")).unwrap();
     let mut valid = std::fs::read_to_string(data.join("valid.csv")).unwrap();
-    valid.push_str(&valid.lines().nth(1).unwrap().to_string());
+    let row = valid.lines().nth(1).unwrap().to_owned();
+    valid.push_str(&row);
     valid.push('\n');
     std::fs::write(data.join("valid.csv"), valid).unwrap();
     let second = co.run(&[]);
@@ -341,7 +342,8 @@ fn adding_or_editing_another_split_reruns_nothing() {
 
     // The split it reads: its three subsets and what depends on them run again.
     let mut test = std::fs::read_to_string(data.join("test.csv")).unwrap();
-    test.push_str(&test.lines().nth(1).unwrap().to_string());
+    let row = test.lines().nth(1).unwrap().to_owned();
+    test.push_str(&row);
     test.push('\n');
     std::fs::write(data.join("test.csv"), test).unwrap();
     let (code, out, _) = mascot(&["run", co.file().to_str().unwrap(), "--dry-run"], &[]);

@@ -58,9 +58,9 @@ fn layers_reach_the_spec_and_an_empty_list_is_refused() {
                    lora: { layers: [] }\n\
                }\n";
     let loaded = mascot::lang::load_bytes(Path::new("t.mascot"), "t.mascot", src.as_bytes());
-    let err = mascot::lang::check(&loaded)
-        .err()
-        .expect("an empty `layers` list");
+    let Err(err) = mascot::lang::check(&loaded) else {
+        panic!("an empty `layers` list must not check");
+    };
     let text = format!("{:?}", err.0);
     assert!(text.contains("must not be empty"), "{text}");
 }

@@ -298,7 +298,8 @@ pub fn health_lines(h: &HealthInput<'_>) -> Vec<String> {
 /// Pairs of variants (of the same seed) whose transcripts of the same system are all equal.
 fn identical_variants(transcripts: &[Transcript]) -> Vec<(String, String)> {
     type Key = (String, String, String, Option<String>);
-    let mut by_variant: BTreeMap<&str, BTreeMap<Key, Vec<(&str, &str)>>> = BTreeMap::new();
+    type Turns<'a> = Vec<(&'a str, &'a str)>;
+    let mut by_variant: BTreeMap<&str, BTreeMap<Key, Turns<'_>>> = BTreeMap::new();
     for t in transcripts {
         let key = (
             t.system.clone(),
