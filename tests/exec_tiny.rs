@@ -311,6 +311,23 @@ fn a_stage_over_the_memory_limit_is_refused_before_it_starts() {
     assert!(line.contains("expected to hold about 2 MiB"), "{line}");
     assert!(line.contains("more than the 0 MiB"), "{line}");
     assert!(line.contains("--max-memory 1G"), "{line}");
+    // A dry run says so before anything runs.
+    let (code, out, err) = mascot(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--max-memory",
+            "1K",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = format!("{out}{err}");
+    assert!(
+        text.contains("it would fail: refused before starting: `tiny/sample_candidates/positive`"),
+        "{text}"
+    );
 
     // Given room, the same stages run, and the report that waited on them.
     let v = co.run(&["--max-memory", "8G"]);

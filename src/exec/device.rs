@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::exec::memory::human_bytes;
 use crate::plan::Stage;
 use crate::spec::StageKind;
 
@@ -98,6 +99,37 @@ fn safetensors_size(dir: &Path) -> Option<u64> {
         .filter_map(|e| e.metadata().ok().map(|m| m.len()))
         .sum();
     (total > 0).then_some(total)
+}
+
+/// Why a heavy CPU stage must not start (the executor refuses it, a dry run says it would): its memory estimate exceeds `limit` (the machine's
+/// available memory, or `--max-memory`). Refused before it starts rather than killed by
+/// the kernel hours into a run. GPU stages are not checked: their memory is the device's.
+pub fn memory_refusal(
+    stage: &Stage,
+    device: Option<&str>,
+    estimate: Option<u64>,
+    limit: Option<u64>,
+) -> Option<String> {
+    let (Some("cpu"), Some(estimate), Some(limit)) = (device, estimate, limit) else {
+        return None;
+    };
+    (estimate > limit).then(|| {
+        format!(
+            "refused before starting: `{}` is expected to hold about {} (the f32 weights it \
+             loads times its kind's factor, see `mascot run --help`), more than the {} it may \
+             use; run it on a machine with more memory or a GPU, use a smaller model, or pass \
+             `--max-memory {}` to run it anyway",
+            stage.id,
+            human_bytes(estimate),
+            human_bytes(limit),
+            size_flag(estimate),
+        )
+    })
+}
+
+/// A `--max-memory` value just above `bytes` (whole GiB).
+fn size_flag(bytes: u64) -> String {
+    format!("{}G", bytes.div_ceil(1 << 30))
 }
 
 /// What each device holds now.

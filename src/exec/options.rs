@@ -35,6 +35,15 @@ pub struct RunOptions {
     pub max_memory: Option<u64>,
 }
 
+impl RunOptions {
+    /// The most memory one heavy CPU stage may be expected to hold: `max_memory`, else the
+    /// memory available now (`None` where the platform does not tell).
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.max_memory
+            .or_else(crate::exec::memory::available_bytes)
+    }
+}
+
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {

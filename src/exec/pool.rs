@@ -8,11 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc;
 
-use crate::exec::device::{DeviceTokens, device_of, memory_estimate};
+use crate::exec::device::{DeviceTokens, device_of, memory_estimate, memory_refusal};
 use crate::exec::error::ExecError;
 use crate::exec::fingerprint::Fingerprint;
 use crate::exec::keying::Keyed;
-use crate::exec::memory::human_bytes;
 use crate::exec::options::RunOptions;
 use crate::exec::progress::Reporter;
 use crate::exec::record::{Outcome, StageRecord};
@@ -49,9 +48,7 @@ pub(crate) fn execute(
         .map(|s| memory_estimate(s, base_dir))
         .collect();
     let mut devices = DeviceTokens::default();
-    let memory_limit = opts
-        .max_memory
-        .or_else(crate::exec::memory::available_bytes);
+    let memory_limit = opts.memory_limit();
     let mut stop = !opts.keep_going
         && records
             .iter()
@@ -104,7 +101,8 @@ pub(crate) fn execute(
                     continue;
                 }
                 let device = device_of(stage);
-                if let Some(refusal) = refusal(stage, device.as_deref(), estimates[i], memory_limit)
+                if let Some(refusal) =
+                    memory_refusal(stage, device.as_deref(), estimates[i], memory_limit)
                 {
                     reporter.line(&format!("[{}] FAILED: {refusal}", stage.id));
                     records[i] = Some(failed_before_start(stage, keyed_key(&keyed[i]), refusal));
@@ -159,37 +157,6 @@ fn keyed_key(k: &Keyed) -> Option<String> {
         Keyed::Yes(fp) => Some(fp.key.clone()),
         _ => None,
     }
-}
-
-/// Why a heavy CPU stage must not start: its memory estimate exceeds `limit` (the machine's
-/// available memory, or `--max-memory`). Refused before it starts rather than killed by
-/// the kernel hours into a run. GPU stages are not checked: their memory is the device's.
-fn refusal(
-    stage: &Stage,
-    device: Option<&str>,
-    estimate: Option<u64>,
-    limit: Option<u64>,
-) -> Option<String> {
-    let (Some("cpu"), Some(estimate), Some(limit)) = (device, estimate, limit) else {
-        return None;
-    };
-    (estimate > limit).then(|| {
-        format!(
-            "refused before starting: `{}` is expected to hold about {} (the f32 weights it \
-             loads times its kind's factor, see `mascot run --help`), more than the {} it may \
-             use; run it on a machine with more memory or a GPU, use a smaller model, or pass \
-             `--max-memory {}` to run it anyway",
-            stage.id,
-            human_bytes(estimate),
-            human_bytes(limit),
-            size_flag(estimate),
-        )
-    })
-}
-
-/// A `--max-memory` value just above `bytes` (whole GiB).
-fn size_flag(bytes: u64) -> String {
-    format!("{}G", bytes.div_ceil(1 << 30))
 }
 
 /// The record of a stage that failed without running: `error` says why.

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::exec::device::{device_of, memory_estimate, memory_refusal};
 use crate::exec::engine::ENGINE_VERSION;
 use crate::exec::error::ExecError;
 use crate::exec::hash_cache::HashCache;
@@ -130,6 +131,7 @@ pub fn run_plan(
 
     // Decide what is cached.
     let mut records: Vec<Option<StageRecord>> = vec![None; selected.len()];
+    let memory_limit = opts.memory_limit();
     for (i, (stage, k)) in selected.iter().zip(&keyed).enumerate() {
         let base = StageRecord {
             id: stage.id.clone(),
@@ -147,6 +149,15 @@ pub fn run_plan(
                 let reasons = miss_reasons(fp, &state, store.last_fingerprint(&stage.id).as_ref());
                 let cached = matches!(state, ArtifactState::Valid(_));
                 let mut reasons = reasons;
+                if !cached && opts.dry_run {
+                    let device = device_of(stage);
+                    let estimate = memory_estimate(stage, base_dir);
+                    if let Some(refusal) =
+                        memory_refusal(stage, device.as_deref(), estimate, memory_limit)
+                    {
+                        reasons.push(format!("note: it would fail: {refusal}"));
+                    }
+                }
                 if !cached && opts.dry_run && !is_executable(stage.kind) {
                     reasons.push(format!(
                         "note: stage kind `{}` is not executable yet, running it will fail",
