@@ -35,6 +35,15 @@ fn lora_spec() -> LoraSpec {
     }
 }
 
+/// Per-token log-probabilities of [`pairs`]' completions under `model`.
+fn logprobs(model: &LoadedModel) -> Vec<Vec<f32>> {
+    model
+        .completion_logprobs(&pairs(model))
+        .unwrap()
+        .to_vecs()
+        .unwrap()
+}
+
 /// Three Adam steps raising the log-likelihood of [`pairs`].
 fn train_three_steps(model: &mut LoadedModel) {
     let mut optim = AdamConfig::new().init();
@@ -62,18 +71,10 @@ fn pairs(model: &LoadedModel) -> Vec<(Vec<u32>, Vec<u32>)> {
 fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
     let device = Device::flex().autodiff();
     let base = LoadedModel::tiny(&tiny_config(), device.clone()).unwrap();
-    let before_logprobs = base
-        .completion_logprobs(&pairs(&base))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let before_logprobs = logprobs(&base);
     let mut model = base.with_new_lora(&lora_spec(), 1).unwrap();
     // B starts at zero: attaching adapters does not change the outputs.
-    let attached = model
-        .completion_logprobs(&pairs(&model))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let attached = logprobs(&model);
     assert_eq!(before_logprobs, attached);
 
     let layer = &model.decoder.layers[0];
@@ -106,11 +107,7 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
         b_before,
         "adapter did not train"
     );
-    let trained = model
-        .completion_logprobs(&pairs(&model))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let trained = logprobs(&model);
     let gain: f32 = trained.iter().flatten().sum::<f32>() - attached.iter().flatten().sum::<f32>();
     assert!(
         gain > 0.0,
@@ -142,22 +139,14 @@ fn only_adapters_train_and_peft_round_trip_reproduces_outputs() {
         .unwrap()
         .with_adapter(tmp.path())
         .unwrap();
-    let reloaded_lp = reloaded
-        .completion_logprobs(&pairs(&reloaded))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let reloaded_lp = logprobs(&reloaded);
     for (x, y) in trained.iter().flatten().zip(reloaded_lp.iter().flatten()) {
         assert!((x - y).abs() < 1e-5, "{x} vs {y}");
     }
     // Merging folds the adapters into the weights with the same outputs.
     let merged = reloaded.merge_adapter();
     assert!(merged.decoder.layers[0].self_attn.q_proj.lora.is_none());
-    let merged_lp = merged
-        .completion_logprobs(&pairs(&merged))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let merged_lp = logprobs(&merged);
     for (x, y) in trained.iter().flatten().zip(merged_lp.iter().flatten()) {
         assert!((x - y).abs() < 1e-4, "{x} vs {y}");
     }
@@ -290,17 +279,9 @@ fn adapters_on_listed_layers_only() {
         .unwrap();
     assert!(model.decoder.layers[0].self_attn.q_proj.lora.is_none());
     assert!(model.decoder.layers[1].self_attn.q_proj.lora.is_some());
-    let before = model
-        .completion_logprobs(&pairs(&model))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let before = logprobs(&model);
     train_three_steps(&mut model);
-    let trained = model
-        .completion_logprobs(&pairs(&model))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let trained = logprobs(&model);
     let gain: f32 = trained.iter().flatten().sum::<f32>() - before.iter().flatten().sum::<f32>();
     assert!(
         gain > 0.0,
@@ -326,11 +307,7 @@ fn adapters_on_listed_layers_only() {
         .with_adapter(tmp.path())
         .unwrap();
     assert_eq!(reloaded.lora.as_ref().unwrap().layers, Some(vec![1]));
-    let reloaded_lp = reloaded
-        .completion_logprobs(&pairs(&reloaded))
-        .unwrap()
-        .to_vecs()
-        .unwrap();
+    let reloaded_lp = logprobs(&reloaded);
     for (x, y) in trained.iter().flatten().zip(reloaded_lp.iter().flatten()) {
         assert!((x - y).abs() < 1e-5, "{x} vs {y}");
     }
